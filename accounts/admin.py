@@ -1,0 +1,135 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from common.errors import DomainError
+
+from . import services
+from .models import AccountChange, Badge, DeletionRequest, Notification, User, UserBadge
+
+
+class UserBadgeInline(admin.TabularInline):
+    model = UserBadge
+    fk_name = "user"
+    extra = 0
+    autocomplete_fields = ["badge"]
+    readonly_fields = ["granted_at", "granted_by"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = [
+        "username",
+        "email",
+        "display_name",
+        "mode",
+        "is_active",
+        "is_staff",
+        "date_joined",
+        "last_seen_at",
+    ]
+    list_filter = ["is_active", "is_staff", "mode", "groups"]
+    search_fields = ["username", "email", "display_name"]
+    readonly_fields = [
+        "adult_confirmed_at",
+        "terms_accepted_at",
+        "username_changed_at",
+        "last_seen_at",
+        "anonymised_at",
+    ]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (
+            "Profile",
+            {"fields": ("display_name", "city", "about", "skills", "avatar", "mode", "email_notifications")},
+        ),
+        (
+            "Consents and history",
+            {
+                "fields": (
+                    "adult_confirmed_at",
+                    "terms_accepted_at",
+                    "username_changed_at",
+                    "last_seen_at",
+                    "anonymised_at",
+                )
+            },
+        ),
+    )
+    inlines = [UserBadgeInline]
+
+    def save_formset(self, request, form, formset, change):
+        # Staff-granted badges (A10) remember who granted them.
+        for obj in formset.save(commit=False):
+            if isinstance(obj, UserBadge) and obj.granted_by_id is None:
+                obj.granted_by = request.user
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+@admin.register(Badge)
+class BadgeAdmin(admin.ModelAdmin):
+    list_display = ["icon", "name", "code", "automatic"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(UserBadge)
+class UserBadgeAdmin(admin.ModelAdmin):
+    list_display = ["user", "badge", "granted_at", "granted_by", "note"]
+    list_filter = ["badge"]
+    search_fields = ["user__username"]
+    autocomplete_fields = ["user", "badge"]
+    readonly_fields = ["granted_by", "granted_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            services.badge_grant(user=obj.user, code=obj.badge.code, granted_by=request.user, note=obj.note)
+            obj.pk = UserBadge.objects.get(user=obj.user, badge=obj.badge).pk
+            return
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(DeletionRequest)
+class DeletionRequestAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "status", "processed_by", "processed_at"]
+    list_filter = ["status"]
+    readonly_fields = ["user", "reason", "created_at", "status", "processed_at", "processed_by"]
+    fields = ["user", "reason", "created_at", "status", "processed_at", "processed_by", "staff_note"]
+    actions = ["carry_out"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Delete the accounts (anonymise the people, keep orders and money records)")
+    def carry_out(self, request, queryset):
+        done = 0
+        for req in queryset:
+            try:
+                services.account_anonymise(deletion_request=req, staff_user=request.user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+        if done:
+            self.message_user(request, f"{done} account(s) anonymised.", messages.SUCCESS)
+
+
+@admin.register(AccountChange)
+class AccountChangeAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "old_value", "new_value", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "title", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "title"]
+    raw_id_fields = ["user"]

@@ -1,0 +1,80 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from common.uploads import validate_image
+
+from . import logins
+from .models import DeletionRequest, User
+
+
+class SignupForm(AllauthSignupForm):
+    """A1: adult and terms consent, each recorded with its time."""
+
+    is_adult = forms.BooleanField(
+        label="I am 18 or older",
+        error_messages={"required": "You must be at least 18 years old to use the site."},
+    )
+    accept_terms = forms.BooleanField(
+        label="I accept the terms of service and the rules of conduct",
+        error_messages={"required": "Please accept the terms of service to create an account."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # T5: the terms accepted at sign-up link to the published rules (built here: URLs load after forms).
+        self.fields["accept_terms"].label = format_html(
+            'I accept the <a href="{}" target="_blank">terms of service</a> and the '
+            '<a href="{}" target="_blank">rules of conduct</a>',
+            reverse("pages:terms"),
+            reverse("pages:conduct"),
+        )
+
+    def save(self, request):
+        user = super().save(request)
+        now = timezone.now()
+        user.adult_confirmed_at = now
+        user.terms_accepted_at = now
+        user.save(update_fields=["adult_confirmed_at", "terms_accepted_at"])
+        return user
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name", "city", "about", "skills", "avatar", "email_notifications"]
+        widgets = {
+            "about": forms.Textarea(attrs={"rows": 6}),
+            "avatar": forms.FileInput(attrs={"accept": "image/*"}),
+        }
+        help_texts = {"avatar": "JPEG, PNG, GIF, BMP or TIFF, at most 4 MB."}
+
+    def clean_avatar(self):
+        avatar = self.cleaned_data.get("avatar")
+        if avatar and hasattr(avatar, "content_type"):  # a new upload, not the stored file
+            validate_image(avatar)
+        return avatar
+
+
+class UsernameChangeForm(forms.Form):
+    username = forms.CharField(label="New login", max_length=30, validators=logins.USERNAME_VALIDATORS)
+    confirm = forms.BooleanField(
+        label="I understand the login can be changed only once, and withdrawals are locked for a week after.",
+        error_messages={"required": "Please confirm you understand the consequences."},
+    )
+
+
+class DeletionRequestForm(forms.ModelForm):
+    class Meta:
+        model = DeletionRequest
+        fields = ["reason"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 5})}
+        labels = {"reason": "Why do you want to delete your account?"}
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 10:
+            raise forms.ValidationError("Please tell us the reason in a sentence or two (at least 10 characters).")
+        return reason

@@ -1,0 +1,196 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from . import logins, rules
+
+
+class CaseInsensitiveUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """One person, both buyer and seller (A8), with one balance (kept by payments)."""
+
+    class Mode(models.TextChoices):
+        BUYER = "buyer", "Buyer"
+        SELLER = "seller", "Seller"
+
+    username = models.CharField(
+        "login",
+        max_length=rules.USERNAME_MAX_LENGTH,
+        unique=True,
+        validators=logins.USERNAME_VALIDATORS,
+        help_text="Public. Latin letters, digits, “-” and “_”.",
+        error_messages={"unique": "This login is already taken."},
+    )
+    email = models.EmailField("e-mail address", blank=True)
+    display_name = models.CharField(max_length=60, blank=True)
+    city = models.CharField(max_length=80, blank=True)
+    about = models.TextField("about me", max_length=3000, blank=True)
+    skills = models.CharField(max_length=300, blank=True, help_text="Comma-separated, for example: logo, branding")
+    avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
+    mode = models.CharField(max_length=6, choices=Mode.choices, default=Mode.BUYER)
+    email_notifications = models.BooleanField(
+        default=True, help_text="Send e-mail for important events (new order, status changes, messages…)."
+    )
+    adult_confirmed_at = models.DateTimeField(null=True, blank=True)
+    terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    username_changed_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CaseInsensitiveUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(Lower("email"), condition=~models.Q(email=""), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.username
+
+    @property
+    def public_name(self):
+        return self.display_name or self.username
+
+    @property
+    def is_seller_mode(self):
+        return self.mode == self.Mode.SELLER
+
+    @property
+    def can_change_username(self):
+        return self.username_changed_at is None and self.anonymised_at is None
+
+    def get_absolute_url(self):
+        return reverse("accounts:profile", args=[self.username])
+
+    @property
+    def skills_list(self):
+        return [skill.strip() for skill in self.skills.split(",") if skill.strip()]
+
+    @property
+    def initials(self):
+        return (self.public_name[:1] or "?").upper()
+
+
+class AccountChange(models.Model):
+    """A sensitive change (A5, A6, P6). Each one locks payout details and withdrawals for a week."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "E-mail changed"
+        USERNAME = "username", "Login changed"
+        PAYOUT_DETAILS = "payout_details", "Payout details changed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_changes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    old_value = models.CharField(max_length=254, blank=True)
+    new_value = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"])]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.user})"
+
+    @property
+    def locks_until(self):
+        return self.created_at + timedelta(days=rules.SENSITIVE_CHANGE_LOCK_DAYS)
+
+
+class DeletionRequest(models.Model):
+    """A7: the user asks; support staff carry it out with the admin action, which anonymises the person."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for support"
+        DONE = "done", "Account deleted"
+        REJECTED = "rejected", "Rejected"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deletion_requests")
+    reason = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    processed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    staff_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status="pending"), name="one_pending_deletion_request"
+            )
+        ]
+
+    def __str__(self):
+        return f"Deletion request of {self.user}"
+
+
+class Badge(models.Model):
+    """A10. Automatic badges are granted by services (levels, activity); manual ones by staff."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=60)
+    description = models.CharField(max_length=200)
+    icon = models.CharField(max_length=8, default="★", help_text="A short symbol shown on the badge.")
+    automatic = models.BooleanField(default=False, help_text="Granted and removed by the site, not by staff.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class UserBadge(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badges")
+    badge = models.ForeignKey(Badge, on_delete=models.CASCADE, related_name="holders")
+    granted_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "badge"], name="badge_once_per_user")]
+        ordering = ["granted_at"]
+
+    def __str__(self):
+        return f"{self.badge} → {self.user}"
+
+
+class Notification(models.Model):
+    """A11: the in-site notification centre. `kind` decides whether an e-mail goes too."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="notification_unread"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self):
+        return self.read_at is not None

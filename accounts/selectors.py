@@ -1,0 +1,60 @@
+"""Reads of the accounts app, shaped for the pages that use them."""
+
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.db.models import Max, Prefetch
+from django.shortcuts import get_object_or_404
+
+from . import rules
+from .models import AccountChange, Notification, UserBadge
+
+User = get_user_model()
+
+
+def has_confirmed_email(user):
+    """A4: the primary address is confirmed."""
+    if not user.is_authenticated or not user.email:
+        return False
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
+def withdrawal_locked_until(user):
+    """A5/A6/P6: the end of the one-week lock after the latest sensitive change, or None when not locked."""
+    from django.utils import timezone
+
+    latest = AccountChange.objects.filter(user=user).aggregate(latest=Max("created_at"))["latest"]
+    if latest is None:
+        return None
+    until = latest + timedelta(days=rules.SENSITIVE_CHANGE_LOCK_DAYS)
+    return until if until > timezone.now() else None
+
+
+def profile_get(*, username):
+    """The public profile (A9): an anonymised or inactive person has no page."""
+    badges = UserBadge.objects.select_related("badge").order_by("granted_at")
+    return get_object_or_404(
+        User.objects.filter(is_active=True).prefetch_related(Prefetch("badges", queryset=badges)),
+        username__iexact=username,
+    )
+
+
+def unread_count(user):
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notifications_for(*, user):
+    return Notification.objects.filter(user=user)
+
+
+def users_search(*, query, limit=20):
+    """C12: users found by login (or display name)."""
+    query = (query or "").strip()
+    if not query:
+        return User.objects.none()
+    return (
+        User.objects.filter(is_active=True, username__icontains=query)
+        .order_by("username")
+        .only("username", "display_name", "avatar", "city")[:limit]
+    )

@@ -1,0 +1,157 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from common.errors import DomainError
+from common.ratelimit import ratelimit
+
+from . import rules, selectors, services
+from .forms import DeletionRequestForm, ProfileForm, UsernameChangeForm
+from .models import DeletionRequest
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    context = {
+        "email_confirmed": selectors.has_confirmed_email(user),
+        "locked_until": selectors.withdrawal_locked_until(user),
+        "recent_notifications": selectors.notifications_for(user=user)[:5],
+        "profile_missing": [
+            label
+            for label, value in (
+                ("a display name", user.display_name),
+                ("an avatar", user.avatar),
+                ("your city", user.city),
+                ("a few words about you", user.about),
+            )
+            if not value
+        ],
+    }
+    return render(request, "accounts/dashboard.html", context)
+
+
+@login_required
+@ratelimit("profile")
+def settings_view(request):
+    user = request.user
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(form=form)
+        messages.success(request, "Your profile has been saved.")
+        return redirect("accounts:settings")
+    context = {
+        "form": form,
+        "email_confirmed": selectors.has_confirmed_email(user),
+        "locked_until": selectors.withdrawal_locked_until(user),
+        "pending_deletion": DeletionRequest.objects.filter(
+            user=user, status=DeletionRequest.Status.PENDING
+        ).first(),
+    }
+    return render(request, "accounts/settings.html", context)
+
+
+@login_required
+@ratelimit("login_change")
+def username_change(request):
+    form = UsernameChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.username_change(user=request.user, new_username=form.cleaned_data["username"])
+        except (DomainError, ValidationError) as exc:
+            form.add_error("username", exc.messages if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(
+                request,
+                f"Your login is now “{request.user.username}”. Withdrawals are locked for "
+                f"{rules.SENSITIVE_CHANGE_LOCK_DAYS} days.",
+            )
+            return redirect("accounts:settings")
+    return render(request, "accounts/username_change.html", {"form": form})
+
+
+@login_required
+@ratelimit("deletion_request")
+def deletion_request(request):
+    form = DeletionRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.deletion_request_create(user=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Your request has been sent to support. We will write to you by e-mail.")
+            return redirect("accounts:settings")
+    return render(request, "accounts/deletion_request.html", {"form": form})
+
+
+def _safe_next(request, fallback):
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+@login_required
+@require_POST
+def mode_switch(request):
+    """A8: one account, two modes; the switch only changes what menus and dashboards show."""
+    try:
+        services.mode_switch(user=request.user, mode=request.POST.get("mode", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"You are now in {request.user.get_mode_display().lower()} mode.")
+    return redirect(reverse("accounts:dashboard"))
+
+
+def profile(request, username):
+    person = selectors.profile_get(username=username)
+    context = {"person": person, "badges": [ub.badge for ub in person.badges.all()]}
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+def notifications(request):
+    page = Paginator(selectors.notifications_for(user=request.user), rules.NOTIFICATIONS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "accounts/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+@ratelimit("notifications")
+def notification_open(request, pk):
+    """Mark one notification read and follow its link."""
+    notification = selectors.notifications_for(user=request.user).filter(pk=pk).first()
+    if notification is None:
+        return redirect("accounts:notifications")
+    services.notifications_mark_read(user=request.user, ids=[pk])
+    if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()}):
+        return redirect(notification.url)
+    return redirect("accounts:notifications")
+
+
+@login_required
+@require_POST
+@ratelimit("notifications")
+def notifications_read_all(request):
+    services.notifications_mark_read(user=request.user)
+    if request.htmx:
+        return render(request, "accounts/partials/bell.html", {"unread_notifications": 0})
+    messages.success(request, "All notifications are marked as read.")
+    return redirect(_safe_next(request, reverse("accounts:notifications")))
+
+
+@login_required
+def notifications_bell(request):
+    """The header's bell, refreshed by htmx every minute."""
+    return render(
+        request, "accounts/partials/bell.html", {"unread_notifications": selectors.unread_count(request.user)}
+    )

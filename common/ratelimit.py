@@ -1,0 +1,51 @@
+"""Fair-use limits on writes (T4), counted in the cache per user (or address) and action."""
+
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import render
+
+
+def _parse(rate):
+    count, _, period = rate.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[-1]] * int(period[:-1] or 1)
+    return int(count), seconds
+
+
+def hit(key, rate):
+    """Count one hit; return True when the limit is exceeded. Fixed windows keep this one cache call or two."""
+    limit, window = _parse(rate)
+    bucket = int(time.time() // window)
+    cache_key = f"rl:{key}:{window}:{bucket}"
+    if cache.add(cache_key, 1, timeout=window + 1):
+        return False
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:
+        cache.set(cache_key, 1, timeout=window + 1)
+        return False
+    return count > limit
+
+
+def client_key(request):
+    if request.user.is_authenticated:
+        return f"u{request.user.pk}"
+    return "ip" + request.META.get("REMOTE_ADDR", "")
+
+
+def ratelimit(action, rate=None):
+    """Decorate a view: POSTs over the rate get HTTP 429 with a clear message. Rates live in WRITE_RATE_LIMITS."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            limit = rate or settings.WRITE_RATE_LIMITS[action]
+            if request.method == "POST" and hit(f"{action}:{client_key(request)}", limit):
+                return render(request, "429.html", {"action": action}, status=429)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
