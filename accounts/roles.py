@@ -1,5 +1,10 @@
-"""T6: who may do what. Groups are created by a migration; their permissions are kept in step here after
-every migrate, so a later app adds its models' permissions by adding lines below."""
+"""T6: who may do what. Groups are created by a migration; their permissions are kept in step after every
+migrate. Each app lists what its models give each role in its own `roles.py` (ROLE_PERMISSIONS)."""
+
+from importlib import import_module
+from importlib.util import find_spec
+
+APPS_WITH_ROLES = ["payments", "marketplace", "orders", "ratings", "arbitration"]
 
 MODERATORS = "Moderators"
 SUPPORT = "Support"
@@ -21,10 +26,19 @@ ROLE_PERMISSIONS = {
 }
 
 
+def all_role_permissions():
+    merged = {group: list(perms) for group, perms in ROLE_PERMISSIONS.items()}
+    for app in APPS_WITH_ROLES:
+        if find_spec(f"{app}.roles") is not None:
+            for group, perms in import_module(f"{app}.roles").ROLE_PERMISSIONS.items():
+                merged.setdefault(group, []).extend(perms)
+    return merged
+
+
 def sync_role_permissions(sender=None, **kwargs):
     from django.contrib.auth.models import Group, Permission
 
-    for group_name, perms in ROLE_PERMISSIONS.items():
+    for group_name, perms in all_role_permissions().items():
         group, _ = Group.objects.get_or_create(name=group_name)
         wanted = []
         for perm in perms:

@@ -12,6 +12,9 @@ urlpatterns = [
     path("", include("common.urls")),
     path("", include("accounts.urls")),
     path("backoffice/", include("arbitration.urls")),
+    path("", include("payments.urls")),
+    path("", include("orders.urls")),
+    path("", include("ratings.urls")),
     path("", include("marketplace.urls")),
 ]
 

@@ -1,0 +1,8 @@
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "accounts-purge-old-read-notifications": {
+        "task": "accounts.tasks.notifications_purge",
+        "schedule": crontab(minute=17, hour=3),
+    },
+}
