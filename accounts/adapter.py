@@ -11,8 +11,3 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return getattr(settings, "ACCOUNT_ALLOW_REGISTRATION", True)
-
-    def clean_email(self, email):
-        # A2: e-mail is compared case-insensitively; store the domain in lower case.
-        local, _, domain = email.strip().rpartition("@")
-        return f"{local}@{domain.lower()}"

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 
 from common.uploads import validate_image
 
-from . import logins
+from . import logins, rules
 from .models import DeletionRequest, User
 
 
@@ -24,6 +24,9 @@ class SignupForm(AllauthSignupForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        length = f"A login must be {rules.USERNAME_MIN_LENGTH} to {rules.USERNAME_MAX_LENGTH} characters long."
+        self.fields["username"].error_messages.update(min_length=length, max_length=length)
+        self.fields["username"].max_length = rules.USERNAME_MAX_LENGTH
         # T5: the terms accepted at sign-up link to the published rules (built here: URLs load after forms).
         self.fields["accept_terms"].label = format_html(
             'I accept the <a href="{}" target="_blank">terms of service</a> and the '

@@ -57,6 +57,11 @@ class User(AbstractUser):
     def __str__(self):
         return self.username
 
+    def save(self, *args, **kwargs):
+        # A2: one address, one account, whatever the case; allauth stores addresses in lower case too.
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
     @property
     def public_name(self):
         return self.display_name or self.username
