@@ -16,7 +16,7 @@ from PIL import Image
 from accounts import selectors, services
 from accounts.models import AccountChange, Badge, DeletionRequest, Notification, User, UserBadge
 from common.errors import DomainError
-from tests.factories import UserFactory, verified
+from tests.factories import UserFactory
 
 
 def png_bytes(size=(64, 64), color=(15, 118, 110)):
