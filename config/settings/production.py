@@ -26,3 +26,4 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+PAYMENTS_TEST_TOPUP = False  # P1: the test-mode top-up can never be switched on in production

@@ -1,0 +1,66 @@
+"""Every number of the payments rules, named once (SPEC P1–P9). Amounts are integer cents (USD)."""
+
+from django.conf import settings
+
+# P3: the seller receives 80 % of the buyer price; the platform keeps the rest (rounding goes to the seller's
+# floor, so the platform's share absorbs the odd cent: $0.05 → seller 4¢, platform 1¢).
+SELLER_SHARE_PERCENT = 80
+
+# P4: card payouts cost 4.5 % (in basis points, rounded half up to the cent), kept by the platform.
+WITHDRAWAL_CARD_FEE_BASIS_POINTS = 450
+# P4: the smallest withdrawal; settings.PAYMENTS_WITHDRAWAL_MIN_CENTS overrides it per environment.
+WITHDRAWAL_MIN_CENTS = 1000
+# P4: approved requests are paid in batches on Mondays, Wednesdays and Fridays (Python weekday numbers).
+PAYOUT_WEEKDAYS = (0, 2, 4)
+PAYOUT_BATCH_HOUR_UTC = 10
+
+# P5: money added by card can be withdrawn one month after the top-up (30 days), and only to that card.
+CARD_MONEY_HOLD_DAYS = 30
+
+# P7: referral commissions, in basis points of the money paid from the buyer's main part, out of the
+# platform's share.
+REFERRAL_SALE_BASIS_POINTS = 250
+REFERRAL_PURCHASE_BASIS_POINTS = 350
+REFERRAL_ACTIVATION_DAYS = 180  # a referral becomes active by ordering or selling within 180 days
+REFERRAL_ACTIVE_ATTACHED_DAYS = 3 * 365  # active referrals stay attached three years after sign-up
+REFERRAL_INACTIVE_ATTACHED_DAYS = 180  # inactive ones 180 days
+REFERRAL_SESSION_KEY = "referral_partner_id"
+
+# P1: limits of one top-up.
+TOPUP_MIN_CENTS = 100
+TOPUP_MAX_CENTS = 1_000_000
+CURRENCY = "usd"
+
+STATEMENT_PAGE_SIZE = 25
+BACKOFFICE_PAGE_SIZE = 25
+
+
+def test_topup_enabled():
+    """P1: the clearly labelled test-mode top-up. On by default only with DEBUG and no Stripe key; a test may
+    switch it on with PAYMENTS_TEST_TOPUP = True; production.py forces it off."""
+    explicit = getattr(settings, "PAYMENTS_TEST_TOPUP", None)
+    if explicit is not None:
+        return bool(explicit)
+    return bool(settings.DEBUG and not settings.STRIPE_SECRET_KEY)
+
+
+def stripe_enabled():
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+def withdrawal_min_cents():
+    return int(getattr(settings, "PAYMENTS_WITHDRAWAL_MIN_CENTS", WITHDRAWAL_MIN_CENTS))
+
+
+def card_fee_cents(amount_cents):
+    """P4: 4.5 % of the amount, rounded half up to the cent."""
+    return (amount_cents * WITHDRAWAL_CARD_FEE_BASIS_POINTS + 5000) // 10000
+
+
+def seller_share_cents(amount_cents):
+    """P3: the seller's 80 %."""
+    return amount_cents * SELLER_SHARE_PERCENT // 100
+
+
+def basis_points_of(amount_cents, basis_points):
+    return amount_cents * basis_points // 10000

@@ -1,0 +1,191 @@
+"""Reads of the payments app, shaped for the pages that use them (constant query counts)."""
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from . import rules
+from .models import (
+    EscrowHold,
+    LedgerAccount,
+    LedgerEntry,
+    PayoutBatch,
+    PayoutDetails,
+    Referral,
+    ReferralCommission,
+    TopUp,
+    Withdrawal,
+)
+
+ORDER_REFERENCE = re.compile(r"^order:(\d+)$")
+
+
+@dataclass(frozen=True)
+class Balance:
+    main_cents: int
+    bonus_cents: int
+    escrow_cents: int
+    withdrawable_cents: int
+
+    @property
+    def spendable_cents(self):
+        return self.main_cents + self.bonus_cents
+
+
+def _balances(user):
+    rows = LedgerAccount.objects.filter(owner=user).values_list("kind", "balance_cents")
+    found = dict(rows)
+    return found.get(LedgerAccount.Kind.USER_MAIN, 0), found.get(LedgerAccount.Kind.USER_BONUS, 0)
+
+
+def recent_card_money_cents(user, *, now=None):
+    """P5: money added by card in the last month (not yet withdrawable)."""
+    now = now or timezone.now()
+    since = now - timedelta(days=rules.CARD_MONEY_HOLD_DAYS)
+    total = TopUp.objects.filter(
+        user=user, status=TopUp.Status.CREDITED, is_test=False, credited_at__gt=since
+    ).aggregate(total=Sum("amount_cents"))["total"]
+    return total or 0
+
+
+def withdrawable_from(main_cents, recent_card_cents):
+    """P4/P5: the main part less card money younger than a month. Card money is counted as still there even
+    if some of it was spent (the cautious reading: nothing added by card leaves to a bank within a month)."""
+    return max(0, main_cents - recent_card_cents)
+
+
+def balance_of(user):
+    """`Balance(main_cents, bonus_cents, escrow_cents, withdrawable_cents)` of a user (P1, P2, P4, P5)."""
+    main, bonus = _balances(user)
+    escrow = (
+        EscrowHold.objects.filter(buyer=user, status=EscrowHold.Status.HELD).aggregate(total=Sum("amount_cents"))[
+            "total"
+        ]
+        or 0
+    )
+    return Balance(
+        main_cents=main,
+        bonus_cents=bonus,
+        escrow_cents=escrow,
+        withdrawable_cents=withdrawable_from(main, recent_card_money_cents(user)),
+    )
+
+
+def card_money_available_on(user):
+    """P5: when the youngest card money becomes withdrawable, or None."""
+    since = timezone.now() - timedelta(days=rules.CARD_MONEY_HOLD_DAYS)
+    latest = (
+        TopUp.objects.filter(user=user, status=TopUp.Status.CREDITED, is_test=False, credited_at__gt=since)
+        .order_by("-credited_at")
+        .values_list("credited_at", flat=True)
+        .first()
+    )
+    return latest + timedelta(days=rules.CARD_MONEY_HOLD_DAYS) if latest else None
+
+
+def reference_url(reference):
+    """Where a ledger reference points: "order:<id>" → the order page. Payments knows nothing else of it."""
+    match = ORDER_REFERENCE.match(reference or "")
+    return f"/orders/{match.group(1)}/" if match else ""
+
+
+def statement_entries(*, user):
+    """P9: every entry on the user's main and bonus accounts, newest first (one query per page)."""
+    return (
+        LedgerEntry.objects.filter(
+            account__owner=user, account__kind__in=[LedgerAccount.Kind.USER_MAIN, LedgerAccount.Kind.USER_BONUS]
+        )
+        .select_related("transaction", "account")
+        .order_by("-id")
+    )
+
+
+def topup_cards(user):
+    """P5: the cards (fingerprint → last4) the user added funds with."""
+    rows = (
+        TopUp.objects.filter(user=user, status=TopUp.Status.CREDITED, is_test=False)
+        .exclude(card_fingerprint="")
+        .order_by("-credited_at")
+        .values_list("card_fingerprint", "card_last4")
+    )
+    cards = {}
+    for fingerprint, last4 in rows:
+        cards.setdefault(fingerprint, last4)
+    return cards
+
+
+def payout_details_current(user):
+    return PayoutDetails.objects.filter(user=user, is_current=True).first()
+
+
+def withdrawals_for(*, user):
+    return Withdrawal.objects.filter(user=user).select_related("payout_details")
+
+
+def withdrawal_get_for(*, user, pk):
+    return get_object_or_404(Withdrawal, user=user, pk=pk)
+
+
+def withdrawals_for_review(*, status):
+    return Withdrawal.objects.filter(status=status).select_related("user", "payout_details", "decided_by", "batch")
+
+
+def payout_batches():
+    return PayoutBatch.objects.all()
+
+
+def payout_batch_csv_rows(batch):
+    """The payment order of a batch: one row per withdrawal."""
+    yield ["withdrawal_id", "user_id", "username", "card_holder", "card_last4", "amount", "fee", "payout"]
+    for w in batch.withdrawals.select_related("user", "payout_details").order_by("pk"):
+        yield [
+            w.pk,
+            w.user_id,
+            w.user.username,
+            w.payout_details.holder_name,
+            w.payout_details.card_last4,
+            f"{w.amount_cents / 100:.2f}",
+            f"{w.fee_cents / 100:.2f}",
+            f"{w.payout_cents / 100:.2f}",
+        ]
+
+
+def topup_get_for(*, user, pk):
+    return get_object_or_404(TopUp, user=user, pk=pk)
+
+
+def referral_is_attached(referral, *, at=None):
+    """P7: active referrals stay attached for three years after sign-up, inactive ones for 180 days."""
+    at = at or timezone.now()
+    days = rules.REFERRAL_ACTIVE_ATTACHED_DAYS if referral.activated_at else rules.REFERRAL_INACTIVE_ATTACHED_DAYS
+    return at < referral.created_at + timedelta(days=days)
+
+
+def referrals_of(*, partner):
+    """P7: the partner's referrals with their earnings (two queries whatever the count)."""
+    referrals = list(Referral.objects.filter(partner=partner).select_related("referred"))
+    earnings = dict(
+        ReferralCommission.objects.filter(referral__partner=partner)
+        .values("referral_id")
+        .annotate(total=Sum("amount_cents"))
+        .values_list("referral_id", "total")
+    )
+    now = timezone.now()
+    for referral in referrals:
+        referral.earned_cents = earnings.get(referral.pk, 0)
+        referral.attached = referral_is_attached(referral, at=now)
+    return referrals
+
+
+def referral_commissions_of(*, partner):
+    return ReferralCommission.objects.filter(referral__partner=partner).select_related(
+        "referral__referred", "transaction"
+    )
+
+
+def withdrawals_waiting_count():
+    return Withdrawal.objects.filter(status=Withdrawal.Status.REQUESTED).count()

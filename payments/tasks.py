@@ -1,0 +1,12 @@
+"""Celery tasks of the payments app: take ids or nothing, call one service, safe to run twice."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def payout_batch_run():
+    """P4: pay approved withdrawals (the service itself checks it is Monday, Wednesday or Friday)."""
+    batch = services.payout_batch_run()
+    return batch.pk if batch else None

@@ -1,0 +1,375 @@
+"""Pages of the payments app: thin, each calls one service (DESIGN: views)."""
+
+import csv
+import logging
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import selectors as account_selectors
+from arbitration.permissions import support_required
+from common.errors import DomainError
+from common.ratelimit import ratelimit
+
+from . import rules, selectors, services
+from .forms import PayoutDetailsForm, PromoForm, RejectForm, TopUpForm, WithdrawalForm
+from .models import Withdrawal
+
+logger = logging.getLogger(__name__)
+
+
+def _form_error(form, exc):
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+# --- balance and statement --------------------------------------------------------------------------------
+
+
+@login_required
+def balance(request, promo_form=None):
+    page = Paginator(selectors.statement_entries(user=request.user), rules.STATEMENT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for entry in page:
+        entry.reference_url = selectors.reference_url(entry.transaction.reference)
+    return render(
+        request,
+        "payments/balance.html",
+        {
+            "balance": selectors.balance_of(request.user),
+            "page": page,
+            "promo_form": promo_form or PromoForm(),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def statement_csv(request):
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(["date", "part", "reason", "reference", "amount", "balance_after", "memo"])
+        for entry in selectors.statement_entries(user=request.user).iterator(chunk_size=500):
+            yield writer.writerow(
+                [
+                    entry.transaction.created_at.isoformat(),
+                    entry.account.get_kind_display(),
+                    entry.transaction.get_kind_display(),
+                    entry.transaction.reference,
+                    f"{entry.amount_cents / 100:.2f}",
+                    f"{entry.balance_after_cents / 100:.2f}",
+                    entry.transaction.memo,
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="gigly-statement.csv"'
+    return response
+
+
+@login_required
+@require_POST
+@ratelimit("promo", rate="10/m")
+def promo_redeem(request):
+    form = PromoForm(request.POST)
+    if form.is_valid():
+        try:
+            redemption = services.promo_redeem(user=request.user, code=form.cleaned_data["code"])
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request, f"{services.money(redemption.code.amount_cents)} added to your bonus balance."
+            )
+            return redirect("payments:balance")
+    return balance(request, promo_form=form)
+
+
+# --- adding funds (P1, O1) --------------------------------------------------------------------------------
+
+
+def _initial_amount(request):
+    try:
+        cents = int(request.GET.get("amount_cents", ""))
+    except ValueError:
+        return None
+    return f"{max(cents, rules.TOPUP_MIN_CENTS) / 100:.2f}" if cents > 0 else None
+
+
+@login_required
+@ratelimit("topup", rate="10/m")
+def topup(request):
+    """The "Add funds" page: Stripe Checkout, or the test-mode form when that is switched on."""
+    next_url = services.safe_next(request.POST.get("next") or request.GET.get("next", ""))
+    if request.method == "POST":
+        form = TopUpForm(request.POST)
+        if form.is_valid():
+            try:
+                _, url = services.topup_checkout_start(
+                    user=request.user,
+                    amount_cents=form.cleaned_data["amount"],
+                    next_url=next_url,
+                    build_url=request.build_absolute_uri,
+                )
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                return redirect(url)
+    else:
+        form = TopUpForm(initial={"amount": _initial_amount(request), "next": next_url})
+    return render(
+        request,
+        "payments/topup.html",
+        {
+            "form": form,
+            "next_url": next_url,
+            "stripe_enabled": rules.stripe_enabled(),
+            "test_mode": rules.test_topup_enabled(),
+            "balance": selectors.balance_of(request.user),
+            "cancelled": request.GET.get("cancelled"),
+        },
+    )
+
+
+@login_required
+@ratelimit("topup", rate="10/m")
+def topup_test(request):
+    """P1 test mode: does not exist (404) unless rules.test_topup_enabled()."""
+    if not rules.test_topup_enabled():
+        raise Http404("No test-mode top-ups here.")
+    if request.method != "POST":
+        return redirect("payments:topup")
+    form = TopUpForm(request.POST)
+    next_url = services.safe_next(request.POST.get("next", ""))
+    if form.is_valid():
+        try:
+            topup = services.topup_test_credit(user=request.user, amount_cents=form.cleaned_data["amount"])
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Test mode: {services.money(topup.amount_cents)} added to your balance.")
+            return redirect(next_url or "payments:balance")
+    return render(
+        request,
+        "payments/topup.html",
+        {
+            "form": form,
+            "next_url": next_url,
+            "stripe_enabled": rules.stripe_enabled(),
+            "test_mode": True,
+            "balance": selectors.balance_of(request.user),
+        },
+    )
+
+
+@login_required
+def topup_return(request, pk):
+    """Back from Stripe: the money is credited by the webhook; until then this page waits (and polls)."""
+    topup = selectors.topup_get_for(user=request.user, pk=pk)
+    if topup.status == topup.Status.CREDITED:
+        messages.success(request, f"{services.money(topup.amount_cents)} added to your balance.")
+        target = topup.next_url or reverse("payments:balance")
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
+    template = "payments/partials/topup_wait.html" if request.htmx else "payments/topup_return.html"
+    return render(request, template, {"topup": topup})
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """P1: Stripe's signed events. A bad signature, a stale timestamp or a broken body is a 400."""
+    try:
+        outcome = services.stripe_webhook_handle(
+            payload=request.body, signature=request.META.get("HTTP_STRIPE_SIGNATURE", "")
+        )
+    except services.WebhookRejected as exc:
+        logger.warning("Stripe webhook rejected: %s", exc)
+        return HttpResponseBadRequest("invalid webhook")
+    return HttpResponse(outcome, content_type="text/plain")
+
+
+# --- withdrawals (P4–P6) ----------------------------------------------------------------------------------
+
+
+def _withdraw_context(request, *, form=None, details_form=None):
+    user = request.user
+    cards = selectors.topup_cards(user)
+    bal = selectors.balance_of(user)
+    return {
+        "form": form or WithdrawalForm(),
+        "details_form": details_form or PayoutDetailsForm(cards=cards),
+        "balance": bal,
+        "details": selectors.payout_details_current(user),
+        "locked_until": account_selectors.withdrawal_locked_until(user),
+        "card_money_on": selectors.card_money_available_on(user),
+        "recent_card_cents": selectors.recent_card_money_cents(user),
+        "min_cents": rules.withdrawal_min_cents(),
+        "fee_percent": rules.WITHDRAWAL_CARD_FEE_BASIS_POINTS / 100,
+        "withdrawals": selectors.withdrawals_for(user=user)[:20],
+        "email_confirmed": account_selectors.has_confirmed_email(user),
+    }
+
+
+@login_required
+@ratelimit("withdraw", rate="10/m")
+def withdraw(request):
+    form = WithdrawalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            withdrawal = services.withdrawal_request(user=request.user, amount_cents=form.cleaned_data["amount"])
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Withdrawal of {services.money(withdrawal.amount_cents)} requested: you will receive "
+                f"{services.money(withdrawal.payout_cents)} after review.",
+            )
+            return redirect("payments:withdraw")
+    return render(request, "payments/withdraw.html", _withdraw_context(request, form=form))
+
+
+@login_required
+@require_GET
+def withdraw_quote(request):
+    """The fee and the amount received, as the person types (htmx)."""
+    form = WithdrawalForm(request.GET)
+    quote = None
+    if form.is_valid():
+        amount = form.cleaned_data["amount"]
+        fee, payout = services.withdrawal_quote(amount)
+        quote = {
+            "amount": amount,
+            "fee": fee,
+            "payout": payout,
+            "below_min": amount < rules.withdrawal_min_cents(),
+        }
+    return render(
+        request,
+        "payments/partials/withdraw_quote.html",
+        {
+            "quote": quote,
+            "min_cents": rules.withdrawal_min_cents(),
+            "fee_percent": rules.WITHDRAWAL_CARD_FEE_BASIS_POINTS / 100,
+            "balance": selectors.balance_of(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+@ratelimit("payout_details", rate="5/h")
+def payout_details(request):
+    cards = selectors.topup_cards(request.user)
+    details_form = PayoutDetailsForm(request.POST, cards=cards)
+    if details_form.is_valid():
+        try:
+            services.payout_details_save(user=request.user, **details_form.cleaned_data)
+        except DomainError as exc:
+            _form_error(details_form, exc)
+        else:
+            messages.success(request, "Payout card saved. For your safety, withdrawals are locked for a week.")
+            return redirect("payments:withdraw")
+    return render(request, "payments/withdraw.html", _withdraw_context(request, details_form=details_form))
+
+
+# --- referrals (P7) ---------------------------------------------------------------------------------------
+
+
+def referral_link(request, username):
+    """P7: the partner link. Remembers the partner for the sign-up that may follow."""
+    partner = get_object_or_404(get_user_model(), username__iexact=username, is_active=True)
+    if not request.user.is_authenticated:
+        request.session[rules.REFERRAL_SESSION_KEY] = partner.pk
+        return redirect("account_signup")
+    return redirect("marketplace:home")
+
+
+@login_required
+def referrals(request):
+    commissions = Paginator(selectors.referral_commissions_of(partner=request.user), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "payments/referrals.html",
+        {
+            "link": request.build_absolute_uri(reverse("payments:referral_link", args=[request.user.username])),
+            "referrals": selectors.referrals_of(partner=request.user),
+            "commissions": commissions,
+            "sale_percent": rules.REFERRAL_SALE_BASIS_POINTS / 100,
+            "purchase_percent": rules.REFERRAL_PURCHASE_BASIS_POINTS / 100,
+            "activation_days": rules.REFERRAL_ACTIVATION_DAYS,
+            "inactive_days": rules.REFERRAL_INACTIVE_ATTACHED_DAYS,
+        },
+    )
+
+
+# --- back office (P4) -------------------------------------------------------------------------------------
+
+
+@support_required
+def backoffice_withdrawals(request):
+    status = request.GET.get("status", Withdrawal.Status.REQUESTED)
+    if status not in Withdrawal.Status.values:
+        status = Withdrawal.Status.REQUESTED
+    page = Paginator(selectors.withdrawals_for_review(status=status), rules.BACKOFFICE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "payments/backoffice_withdrawals.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Withdrawal.Status.choices,
+            "batches": selectors.payout_batches()[:10],
+            "reject_form": RejectForm(),
+        },
+    )
+
+
+@support_required
+@require_POST
+def backoffice_withdrawal_decide(request, pk):
+    withdrawal = get_object_or_404(Withdrawal, pk=pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            services.withdrawal_approve(withdrawal=withdrawal, staff_user=request.user)
+            messages.success(request, f"Withdrawal #{pk} approved; it will be paid with the next batch.")
+        else:
+            services.withdrawal_reject(
+                withdrawal=withdrawal, staff_user=request.user, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, f"Withdrawal #{pk} rejected; the money is back on the user's balance.")
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("payments:backoffice_withdrawals") + f"?status={request.POST.get('status', '')}")
+
+
+@support_required
+def backoffice_batch_csv(request, pk):
+    batch = get_object_or_404(selectors.payout_batches(), pk=pk)
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="payout-batch-{batch.pk}.csv"'
+    writer = csv.writer(response)
+    for row in selectors.payout_batch_csv_rows(batch):
+        writer.writerow(row)
+    return response
