@@ -1,0 +1,77 @@
+"""Every number of the marketplace rules (SPEC C1–C13), named once. Change them here only.
+
+Decisions where the rule book leaves a detail open (documented here so they can be found and changed):
+
+- C4 package price points: each category has a list of allowed buyer prices per tier (Economy, Standard,
+  Business), kept as `PackagePricePoint` rows and edited in the admin. A subcategory without its own points
+  uses its parent's; with none at all, `DEFAULT_PACKAGE_PRICE_POINTS` applies. A package price must be one
+  of the points of its tier, and the tiers must cost Economy < Standard < Business.
+- C5 quantity: the buyer may order several units of the Kwork; with a package, the package is the unit
+  (package price × quantity). Options are added once per order. Lead time: the first unit takes the full
+  lead time, each further unit half of it, rounded UP to whole days:
+  `lead = L + (quantity - 1) * ceil(L / 2)`.
+- C10 weekend hiding: a seller who turns on "hide my Kworks on weekends" has them hidden from Friday 00:00 UTC
+  until Monday 00:00 UTC (Friday, Saturday and Sunday), the rule's "from Friday to Monday".
+- C11(b): more than 12 orders in progress auto-pauses all the seller's active Kworks; they come back when only
+  7 (or fewer) remain. Between 8 and 12 nothing changes (hysteresis).
+- C13: cart items older than 14 days are removed by a daily beat job.
+"""
+
+# C2: buyer price of one unit, in cents. The seller receives SELLER_SHARE_PERCENT of it.
+KWORK_MIN_PRICE_CENTS = 1_000
+KWORK_DEFAULT_PRICE_CENTS = 1_000
+KWORK_MAX_PRICE_CENTS = 100_000
+SELLER_SHARE_PERCENT = 80
+KWORK_MAX_LEAD_TIME_DAYS = 30
+KWORK_TITLE_MAX_LENGTH = 80
+KWORK_TITLE_MIN_LENGTH = 10
+KWORK_DESCRIPTION_MIN_LENGTH = 50
+KWORK_DESCRIPTION_MAX_LENGTH = 5_000
+
+# C3: extra options.
+MAX_OPTIONS = 10
+OPTION_MIN_PRICE_CENTS = 400  # pays the seller $3.20
+OPTION_MAX_PRICE_CENTS = 20_000  # pays the seller $160.00
+
+# C4: packages.
+PACKAGE_TIERS = ("economy", "standard", "business")
+DEFAULT_PACKAGE_PRICE_POINTS = {
+    "economy": [1_000, 1_500, 2_000, 3_000],
+    "standard": [2_000, 3_000, 5_000, 7_500],
+    "business": [5_000, 7_500, 10_000, 15_000, 25_000],
+}
+
+# C5: quantity of units in one order.
+MAX_QUANTITY = 10
+
+# C6: media of a Kwork.
+MAX_GALLERY_IMAGES = 8
+MAX_KWORK_FILES = 5
+
+# C8: limits on the number of Kworks.
+MAX_IN_MODERATION_WITHOUT_ACTIVE = 10
+MAX_KWORKS_WITHOUT_ORDERS = 20
+MAX_KWORKS_NEWBIE = 20
+
+# C10: weekend hiding window, weekday numbers as in datetime.weekday() (Monday = 0), UTC.
+WEEKEND_HIDE_FROM_WEEKDAY = 4  # Friday 00:00 UTC
+WEEKEND_HIDE_UNTIL_WEEKDAY = 0  # Monday 00:00 UTC
+
+# C11(b): automatic pause by the number of orders in progress.
+AUTOPAUSE_ABOVE_IN_PROGRESS = 12
+AUTOPAUSE_RESUME_AT_IN_PROGRESS = 7
+
+# C12: catalogue.
+CATALOGUE_PAGE_SIZE = 24
+SEARCH_PAGE_SIZE = 24
+SEARCH_TRIGRAM_THRESHOLD = 0.45  # word similarity for typo matches (pg_trgm)
+HOME_POPULAR_COUNT = 12
+LAST_SEEN_CHOICES_DAYS = (1, 7, 30)
+
+# C13: cart items are kept this long.
+CART_ITEM_KEEP_DAYS = 14
+
+# T4 fair use of the marketplace's writes (POSTs per user).
+RATE_FAVOURITE = "60/m"
+RATE_CART = "60/m"
+RATE_KWORK_EDIT = "60/m"
