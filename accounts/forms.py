@@ -27,6 +27,10 @@ class SignupForm(AllauthSignupForm):
         length = f"A login must be {rules.USERNAME_MIN_LENGTH} to {rules.USERNAME_MAX_LENGTH} characters long."
         self.fields["username"].error_messages.update(min_length=length, max_length=length)
         self.fields["username"].max_length = rules.USERNAME_MAX_LENGTH
+        self.fields["username"].label = "Login"
+        self.fields["username"].help_text = "Public. Latin letters, digits, “-” and “_”; you can change it once."
+        self.fields["email"].label = "E-mail"
+        self.order_fields(["email", "username", "password1", "password2", "is_adult", "accept_terms"])
         # T5: the terms accepted at sign-up link to the published rules (built here: URLs load after forms).
         self.fields["accept_terms"].label = format_html(
             'I accept the <a href="{}" target="_blank">terms of service</a> and the '

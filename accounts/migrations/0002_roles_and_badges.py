@@ -7,8 +7,8 @@ GROUPS = ["Moderators", "Support"]
 BADGES = [
     ("verified-specialist", "Verified specialist", "Identity confirmed by our staff.", "✔", False),
     ("super-buyer", "Super buyer", "12 or more purchases in the last three months.", "★", True),
-    ("bug-finder", "Bug finder", "Reported a real bug in the site.", "🐞", False),
-    ("contest-winner", "Contest winner", "Won a contest held by the site.", "🏆", False),
+    ("bug-finder", "Bug finder", "Reported a real bug in the site.", "⚑", False),
+    ("contest-winner", "Contest winner", "Won a contest held by the site.", "✪", False),
     ("top-rated-seller", "Top rated seller", "Among the highest-rated sellers of the site.", "♛", True),
     ("early-member", "Early member", "Joined the site in its first year.", "✦", False),
 ]

@@ -88,5 +88,6 @@ def login(page, username, password):
     page.goto("/accounts/login/")
     page.fill("input[name=login]", username)
     page.fill("input[name=password]", password)
-    page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/dashboard/.*|.*/(?!accounts/login).*"))
+    with page.expect_navigation():
+        page.click("main button:has-text('Log in')")
+    assert "/accounts/login/" not in page.url, f"login of {username} failed"

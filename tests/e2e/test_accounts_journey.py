@@ -51,7 +51,7 @@ def test_a1_a4_a8_a9_a11_signup_confirm_login_profile_mode_notification(page, sh
     page.goto("/accounts/login/")
     page.fill("input[name=login]", "olga_writer")
     page.fill("input[name=password]", "blue-sky-writing-42")
-    page.click("form button[type=submit]")
+    page.click("main button:has-text('Log in')")
     page.wait_for_url(re.compile(r".*/dashboard/$"))
     assert page.locator("[data-testid=unread-count]").inner_text() == "1"
     shot(page, "dashboard-buyer")
