@@ -253,6 +253,8 @@ def _resolve(*, hold, status, seller=None, refund_cents=0):
     same transaction; any other operation on a resolved hold raises DomainError."""
     now = timezone.now()
     hold = EscrowHold.objects.select_for_update().select_related("buyer").get(pk=hold.pk)
+    if status == EscrowHold.Status.REFUNDED:
+        refund_cents = hold.amount_cents
     if hold.status != EscrowHold.Status.HELD:
         same = hold.status == status and hold.seller_id == (seller.pk if seller else None)
         if same and hold.refund_cents == refund_cents:
