@@ -57,7 +57,17 @@ def sign(payload, secret=WEBHOOK_SECRET, timestamp=None):
     return f"t={timestamp},v1={mac}"
 
 
-def session_event(topup, *, event_id="evt_1", type="checkout.session.completed", payment_status="paid", amount=None, currency="usd", session_id=None, user_id=None):
+def session_event(
+    topup,
+    *,
+    event_id="evt_1",
+    type="checkout.session.completed",
+    payment_status="paid",
+    amount=None,
+    currency="usd",
+    session_id=None,
+    user_id=None,
+):
     return json.dumps(
         {
             "id": event_id,

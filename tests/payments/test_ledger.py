@@ -44,7 +44,9 @@ def test_p9_repeated_idempotency_key_returns_existing_transaction_and_changes_no
     main = services.user_account(user, Kind.USER_MAIN)
     clearing = services.system_account(Kind.STRIPE_CLEARING)
     with transaction.atomic():
-        tx, created = services._post(kind="topup", reference="r", idempotency_key="same", legs=[(clearing, -100), (main, 100)])
+        tx, created = services._post(
+            kind="topup", reference="r", idempotency_key="same", legs=[(clearing, -100), (main, 100)]
+        )
     before = snapshot()
     with transaction.atomic():
         again, created_again = services._post(

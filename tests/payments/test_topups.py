@@ -46,7 +46,9 @@ def test_p1_replayed_event_changes_nothing(client, pending_topup, user):
 def test_p1_a_second_event_for_the_same_payment_does_not_credit_again(client, pending_topup, user):
     post_webhook(client, session_event(pending_topup, event_id="evt_a"))
     before = snapshot()
-    response = post_webhook(client, session_event(pending_topup, event_id="evt_b", type="checkout.session.async_payment_succeeded"))
+    response = post_webhook(
+        client, session_event(pending_topup, event_id="evt_b", type="checkout.session.async_payment_succeeded")
+    )
     assert response.content == b"ignored: already credited"
     assert snapshot() == before
     assert main_cents(user) == 5000
@@ -97,7 +99,9 @@ def test_p1_unpaid_completed_session_waits_then_async_success_credits(client, pe
 
 
 def test_p1_out_of_order_success_before_completed_credits_once(client, pending_topup, user):
-    post_webhook(client, session_event(pending_topup, event_id="evt_2", type="checkout.session.async_payment_succeeded"))
+    post_webhook(
+        client, session_event(pending_topup, event_id="evt_2", type="checkout.session.async_payment_succeeded")
+    )
     response = post_webhook(client, session_event(pending_topup, event_id="evt_1"))
     assert response.content == b"ignored: already credited"
     assert main_cents(user) == 5000
@@ -117,7 +121,9 @@ def test_p1_async_failure_marks_the_top_up_failed_and_credits_nothing(client, pe
 def test_p1_late_failure_after_credit_changes_nothing(client, pending_topup, user):
     post_webhook(client, session_event(pending_topup))
     before = snapshot()
-    post_webhook(client, session_event(pending_topup, event_id="evt_f", type="checkout.session.async_payment_failed"))
+    post_webhook(
+        client, session_event(pending_topup, event_id="evt_f", type="checkout.session.async_payment_failed")
+    )
     assert snapshot() == before
     pending_topup.refresh_from_db()
     assert pending_topup.status == TopUp.Status.CREDITED
@@ -125,14 +131,23 @@ def test_p1_late_failure_after_credit_changes_nothing(client, pending_topup, use
 
 def test_p1_amount_or_currency_mismatch_is_not_credited(client, pending_topup, user):
     assert post_webhook(client, session_event(pending_topup, amount=500000)).content == b"ignored: amount mismatch"
-    assert post_webhook(client, session_event(pending_topup, event_id="e2", currency="eur")).content == b"ignored: amount mismatch"
+    assert (
+        post_webhook(client, session_event(pending_topup, event_id="e2", currency="eur")).content
+        == b"ignored: amount mismatch"
+    )
     assert main_cents(user) == 0
 
 
 def test_p1_session_of_someone_else_or_unknown_is_ignored(client, pending_topup, user, other_user):
     before = snapshot()
-    assert post_webhook(client, session_event(pending_topup, user_id=other_user.pk)).content == b"ignored: unknown session"
-    assert post_webhook(client, session_event(pending_topup, event_id="e2", session_id="cs_other")).content == b"ignored: unknown session"
+    assert (
+        post_webhook(client, session_event(pending_topup, user_id=other_user.pk)).content
+        == b"ignored: unknown session"
+    )
+    assert (
+        post_webhook(client, session_event(pending_topup, event_id="e2", session_id="cs_other")).content
+        == b"ignored: unknown session"
+    )
     assert snapshot() == before
 
 
@@ -157,11 +172,20 @@ def test_p1_card_fingerprint_read_from_the_payment_intents_latest_charge(setting
 
 
 def test_p1_add_funds_creates_a_checkout_session_for_the_exact_amount(user_client, user, stripe_settings):
-    with mock.patch.object(services.stripe_client, "checkout_session_create", return_value=("cs_new", "https://checkout.stripe.com/c/pay/cs_new")) as create:
+    with mock.patch.object(
+        services.stripe_client,
+        "checkout_session_create",
+        return_value=("cs_new", "https://checkout.stripe.com/c/pay/cs_new"),
+    ) as create:
         response = user_client.post("/balance/add/", {"amount": "25.50", "next": "/orders/3/"})
     assert response.status_code == 302 and response["Location"] == "https://checkout.stripe.com/c/pay/cs_new"
     topup = TopUp.objects.get()
-    assert (topup.amount_cents, topup.stripe_session_id, topup.status, topup.next_url) == (2550, "cs_new", "pending", "/orders/3/")
+    assert (topup.amount_cents, topup.stripe_session_id, topup.status, topup.next_url) == (
+        2550,
+        "cs_new",
+        "pending",
+        "/orders/3/",
+    )
     kwargs = create.call_args.kwargs
     assert kwargs["topup"] == topup and kwargs["user"] == user
     assert kwargs["success_url"].endswith(f"/balance/add/{topup.pk}/return/")
@@ -180,7 +204,10 @@ def test_p1_checkout_session_params_carry_amount_and_metadata(user, settings):
     assert (params["success_url"], params["cancel_url"], params["mode"]) == ("s", "c", "payment")
 
 
-@pytest.mark.parametrize("amount,message", [("0", "more than zero"), ("-5", "more than zero"), ("0.50", "smallest top-up"), ("abc", "Enter a number")])
+@pytest.mark.parametrize(
+    "amount,message",
+    [("0", "more than zero"), ("-5", "more than zero"), ("0.50", "smallest top-up"), ("abc", "Enter a number")],
+)
 def test_p1_bad_top_up_amounts_are_refused_next_to_the_field(user_client, stripe_settings, amount, message):
     with mock.patch.object(services.stripe_client, "checkout_session_create") as create:
         response = user_client.post("/balance/add/", {"amount": amount})

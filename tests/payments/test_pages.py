@@ -1,0 +1,81 @@
+"""The balance page and statement (P1, P9), the dashboard card and menus."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from payments import services
+from tests.factories import UserFactory, in_group, verified
+
+from .conftest import bonus, fund
+
+pytestmark = pytest.mark.django_db
+
+
+def test_p1_balance_page_shows_main_bonus_escrow_and_the_statement(user_client, user):
+    fund(user, 5000)
+    bonus(user, 1000)
+    services.escrow_hold(buyer=user, amount_cents=1500, reference="order:42", idempotency_key="k")
+    html = user_client.get("/balance/").content.decode()
+    assert "$4,500.00" not in html  # integer cents, never dollars-as-cents
+    assert "$45.00" in html and "$0.00" in html and "$15.00" in html
+    assert 'href="/orders/42/"' in html  # the order reference links to the order
+    assert "Payment held in escrow" in html and "Funds added" in html and "Promo code" in html
+
+
+def test_p9_statement_query_count_is_the_same_for_1_and_50_entries(user_client, user):
+    fund(user, 100)
+    user_client.get("/balance/")
+    with CaptureQueriesContext(connection) as one:
+        user_client.get("/balance/")
+    for _ in range(49):
+        fund(user, 100)
+    with CaptureQueriesContext(connection) as fifty:
+        response = user_client.get("/balance/")
+    assert response.content.decode().count("Funds added") == 25  # one page
+    assert len(fifty) == len(one)
+
+
+def test_p9_statement_csv_lists_every_entry(user_client, user):
+    fund(user, 5000)
+    bonus(user, 250)
+    response = user_client.get("/balance/statement.csv")
+    text = b"".join(response.streaming_content).decode()
+    lines = text.strip().splitlines()
+    assert lines[0] == "date,part,reason,reference,amount,balance_after,memo"
+    assert len(lines) == 3
+    assert any(",Main balance,Funds added,topup:" in line and ",50.00,50.00," in line for line in lines)
+    assert any(",Bonus balance,Promo code," in line and ",2.50,2.50," in line for line in lines)
+
+
+def test_p9_statement_shows_only_the_users_own_entries(user_client, user, other_user):
+    fund(other_user, 7777)
+    html = user_client.get("/balance/").content.decode()
+    assert "$77.77" not in html and "No money has moved yet" in html
+
+
+def test_balance_pages_need_login(client):
+    for url in ("/balance/", "/balance/add/", "/balance/withdraw/", "/referrals/", "/balance/statement.csv"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_p1_dashboard_card_and_menus_show_the_balance(user_client, user):
+    fund(user, 1234)
+    html = user_client.get("/dashboard/").content.decode()
+    assert 'data-testid="balance-card"' in html and "$12.34" in html
+    assert 'href="/balance/"' in html and 'href="/referrals/"' in html
+
+
+def test_t6_backoffice_overview_counts_withdrawals_to_review(client):
+    support = in_group(verified(UserFactory()), "Support")
+    client.force_login(support)
+    html = client.get("/backoffice/").content.decode()
+    assert "withdrawals to review" in html and 'href="/backoffice/withdrawals/"' in html
+
+
+def test_t6_support_role_has_the_withdrawal_permissions():
+    from django.contrib.auth.models import Group
+
+    perms = set(Group.objects.get(name="Support").permissions.values_list("codename", flat=True))
+    assert {"view_withdrawal", "change_withdrawal", "view_payoutbatch"} <= perms
