@@ -391,3 +391,12 @@ class CartItem(models.Model):
     @property
     def option_ids(self):
         return [option.pk for option in self.options.all()]
+
+
+class ModerationQueue(Kwork):
+    """C7: the moderators' queue in the admin — Kworks (new or edited) waiting, the longest waiting first."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "Kwork waiting for moderation"
+        verbose_name_plural = "moderation queue"

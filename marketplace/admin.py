@@ -1,0 +1,265 @@
+"""Moderators work here (C7). Every decision is an action that calls a service; Kwork content is read-only in
+the admin so no button bypasses the moderation services."""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import F
+from django.shortcuts import render
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
+
+from common.errors import DomainError
+
+from . import services
+from .forms import RejectForm
+from .models import (
+    Attribute,
+    AttributeChoice,
+    CartItem,
+    Category,
+    Favourite,
+    Kwork,
+    KworkImage,
+    KworkOption,
+    KworkPackage,
+    ModerationQueue,
+    PackagePricePoint,
+)
+
+# --- categories and attributes (C1, C4) ------------------------------------------------------------------
+
+
+class PricePointInline(admin.TabularInline):
+    model = PackagePricePoint
+    extra = 0
+
+
+class SubcategoryInline(admin.TabularInline):
+    model = Category
+    fk_name = "parent"
+    fields = ("name", "slug", "position")
+    extra = 0
+    show_change_link = True
+
+
+class AttributeInline(admin.TabularInline):
+    model = Attribute
+    fields = ("name", "slug", "position", "required")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "slug", "position")
+    list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [SubcategoryInline, AttributeInline, PricePointInline]
+    list_select_related = ("parent",)
+
+
+class ChoiceInline(admin.TabularInline):
+    model = AttributeChoice
+    extra = 1
+    prepopulated_fields = {"slug": ("label",)}
+
+
+@admin.register(Attribute)
+class AttributeAdmin(admin.ModelAdmin):
+    list_display = ("name", "category", "required", "position")
+    list_select_related = ("category__parent",)
+    search_fields = ("name", "category__name")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [ChoiceInline]
+
+
+# --- Kworks and moderation (C7) --------------------------------------------------------------------------
+
+
+class ImageInline(admin.TabularInline):
+    model = KworkImage
+    fields = ("preview", "pending", "position")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    @admin.display(description="Image")
+    def preview(self, obj):
+        return format_html('<img src="{}" alt="" width="160">', obj.image.url) if obj.image else "—"
+
+
+class OptionInline(admin.TabularInline):
+    model = KworkOption
+    fields = ("title", "price_cents", "is_active")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class PackageInline(admin.TabularInline):
+    model = KworkPackage
+    fields = ("tier", "description", "price_cents", "lead_time_days")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class RejectActionForm(RejectForm):
+    """The reason a moderator picks when rejecting from the list (prohibited topics ready to choose)."""
+
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+
+
+def _approve(modeladmin, request, queryset):
+    done = 0
+    for kwork in queryset.order_by("pk"):
+        try:
+            services.kwork_approve(kwork=kwork, moderator=request.user)
+            done += 1
+        except DomainError as error:
+            modeladmin.message_user(request, error.message, messages.WARNING)
+    if done:
+        modeladmin.message_user(request, f"Approved {done} Kwork{'s' if done != 1 else ''}.", messages.SUCCESS)
+
+
+def _reject(modeladmin, request, queryset):
+    if "apply" in request.POST:
+        form = RejectActionForm(request.POST)
+        if form.is_valid():
+            done = 0
+            for kwork in queryset.order_by("pk"):
+                try:
+                    services.kwork_reject(
+                        kwork=kwork,
+                        moderator=request.user,
+                        reason=form.cleaned_data["reason"],
+                        note=form.cleaned_data["note"],
+                    )
+                    done += 1
+                except DomainError as error:
+                    modeladmin.message_user(request, error.message, messages.WARNING)
+            if done:
+                modeladmin.message_user(
+                    request, f"Rejected {done} Kwork{'s' if done != 1 else ''}.", messages.SUCCESS
+                )
+            return None
+    else:
+        form = RejectActionForm()
+    return render(
+        request,
+        "marketplace/admin_reject.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Reject with a reason",
+            "form": form,
+            "kworks": queryset,
+            "action_name": request.POST.get("action"),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+class KworkAdminBase(admin.ModelAdmin):
+    list_select_related = ("seller", "category__parent")
+    search_fields = ("title", "seller__username")
+    inlines = [ImageInline, OptionInline, PackageInline]
+    fields = (
+        "title",
+        "seller",
+        "category",
+        "status",
+        "auto_paused",
+        "weekend_hidden",
+        "description",
+        "volume",
+        "price_cents",
+        "lead_time_days",
+        "instructions",
+        "youtube_id",
+        "uses_packages",
+        "review_requested_at",
+        "proposed_changes",
+        "reject_reason",
+        "reject_note",
+        "moderated_at",
+        "moderated_by",
+        "approved_at",
+    )
+    readonly_fields = fields
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Proposed changes")
+    def proposed_changes(self, obj):
+        if not obj.pending_changes:
+            return "—"
+        data = obj.pending_changes
+        rows = [
+            (key, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value)
+            for key, value in data.items()
+        ]
+        return format_html("<dl>{}</dl>", format_html_join("", "<dt><b>{}</b></dt><dd>{}</dd>", rows))
+
+    @admin.display(description="Waiting", ordering="review_requested_at")
+    def waiting(self, obj):
+        if obj.review_requested_at is None:
+            return "—"
+        return f"{timesince(obj.review_requested_at, timezone.now())} (since {date_filter(obj.review_requested_at, 'd M H:i')})"
+
+    @admin.display(description="Kind")
+    def kind(self, obj):
+        return "Changes to an approved Kwork" if obj.approved_at else "New Kwork"
+
+    @admin.action(description="Approve the selected Kworks", permissions=["change"])
+    def approve(self, request, queryset):
+        _approve(self, request, queryset)
+
+    @admin.action(description="Reject the selected Kworks with a reason…", permissions=["change"])
+    def reject(self, request, queryset):
+        return _reject(self, request, queryset)
+
+
+@admin.register(ModerationQueue)
+class ModerationQueueAdmin(KworkAdminBase):
+    list_display = ("title", "kind", "seller", "category", "waiting")
+    list_display_links = ("title",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(review_requested_at__isnull=False)
+            .order_by(F("review_requested_at").asc(), "pk")
+        )
+
+
+@admin.register(Kwork)
+class KworkAdmin(KworkAdminBase):
+    list_display = ("title", "seller", "category", "status", "auto_paused", "price_cents", "created_at")
+    list_filter = ("status", "auto_paused", "weekend_hidden", "uses_packages")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Favourite)
+class FavouriteAdmin(admin.ModelAdmin):
+    list_display = ("user", "kwork", "created_at")
+    list_select_related = ("user", "kwork")
+    raw_id_fields = ("user", "kwork")
+
+
+@admin.register(CartItem)
+class CartItemAdmin(admin.ModelAdmin):
+    list_display = ("user", "kwork", "quantity", "added_at")
+    list_select_related = ("user", "kwork")
+    raw_id_fields = ("user", "kwork", "package")

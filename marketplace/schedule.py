@@ -1,0 +1,15 @@
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    # C10: every 5 minutes, so the window opens at Friday 00:00 and closes at Monday 00:00 UTC within minutes
+    # (the catalogue query also checks the window itself, so nothing shows late).
+    "marketplace-weekend-sync": {
+        "task": "marketplace.tasks.kworks_weekend_sync",
+        "schedule": crontab(minute="*/5"),
+    },
+    # C13: cart items are kept 14 days.
+    "marketplace-cart-purge": {
+        "task": "marketplace.tasks.cart_purge_expired",
+        "schedule": crontab(minute=41, hour=3),
+    },
+}

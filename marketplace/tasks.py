@@ -1,0 +1,18 @@
+"""Beat jobs of the marketplace: idempotent, each calls one service."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def kworks_weekend_sync():
+    """C10: hide/show the Kworks of sellers who hide them on weekends."""
+    hidden, shown = services.kworks_weekend_sync()
+    return {"hidden": hidden, "shown": shown}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def cart_purge_expired():
+    """C13: remove cart items older than CART_ITEM_KEEP_DAYS."""
+    return services.cart_purge_expired()
