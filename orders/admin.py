@@ -1,0 +1,90 @@
+"""Orders in the admin: read-only (every change goes through orders.services), with the timeline, deliveries,
+cancellation requests and chat inline, and one action: cancel with refund for prohibited content (C7)."""
+
+from django.contrib import admin, messages
+
+from common.errors import DomainError
+
+from . import services
+from .models import CancellationRequest, Delivery, Order, OrderEvent, OrderLine, OrderMessage
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ("kind", "title", "unit_price_cents", "quantity", "amount_cents")
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = OrderEvent
+    fields = ("created_at", "kind", "actor", "from_status", "to_status", "reason")
+    readonly_fields = fields
+    verbose_name_plural = "timeline (O14)"
+
+
+class DeliveryInline(ReadOnlyInline):
+    model = Delivery
+    fields = ("created_at", "message", "revision_requested_at", "revision_reason")
+    readonly_fields = fields
+
+
+class CancellationInline(ReadOnlyInline):
+    model = CancellationRequest
+    fields = ("created_at", "side", "requested_by", "reason", "comment", "status", "respond_by", "answered_at")
+    readonly_fields = fields
+
+
+class MessageInline(ReadOnlyInline):
+    model = OrderMessage
+    fields = ("created_at", "author", "text")
+    readonly_fields = fields
+    verbose_name_plural = "chat"
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("pk", "title", "buyer", "seller", "status", "total_cents", "placed_at", "overdue_at")
+    list_filter = ("status", "cancelled_by", "counts_against_seller", "auto_cancelled")
+    search_fields = ("=id", "title", "buyer__username", "seller__username")
+    date_hierarchy = "placed_at"
+    list_select_related = ("buyer", "seller")
+    inlines = [LineInline, EventInline, DeliveryInline, CancellationInline, MessageInline]
+    actions = ["cancel_prohibited"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Cancel with refund (prohibited content)", permissions=["change"])
+    def cancel_prohibited(self, request, queryset):
+        done = 0
+        for order in queryset.order_by("pk"):
+            try:
+                services.order_cancel_by_staff(
+                    order=order,
+                    staff_user=request.user,
+                    reason="Prohibited content (C7): the order was cancelled by support and refunded in full.",
+                )
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"Order #{order.pk}: {exc.message}", messages.WARNING)
+        if done:
+            self.message_user(request, f"{done} order(s) cancelled and refunded.", messages.SUCCESS)

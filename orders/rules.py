@@ -1,0 +1,137 @@
+"""Every number and table of the order rules (SPEC O1–O10, O13, O14, C5, C11b), named once. Change them here.
+
+Decisions where the rule book leaves a detail open (written down so they can be found and changed):
+
+- O2 quick cancel: within QUICK_CANCEL_MINUTES of paying the buyer may cancel alone while the order is new or
+  in progress (not once it is delivered); refund at once, no rating effect.
+- O3 the seller accepts ("Start working") within ACCEPT_HOURS of the payment.
+- O4/C5 the due time is start + the order's lead time (already C5-adjusted for several units at placement).
+- O5 an order in progress past its due time gets `overdue_at` (it stays "in progress": there is no formal
+  extension). The buyer may then cancel at once ("not done on time") with a rating penalty for the seller.
+- O6/O7 a revision sends the order back to work; the seller then has at least REVISION_MIN_HOURS before it
+  counts as overdue again (due = max(old due, now + REVISION_MIN_HOURS)), and the earlier lateness is cleared:
+  the seller did deliver.
+- O8 "no activity" = no message in the order chat, no requirements, no delivery and no state change for
+  INACTIVITY_DAYS; it applies to orders in progress (new orders are handled by O3, delivered ones by O6).
+- O9/O10 one open cancellation request per order at a time; the other side answers within RESPOND_DAYS or it
+  is confirmed automatically. A request still open when the order moves on (delivered, cancelled otherwise)
+  lapses. "No contact / no communication for 24 h" is offered only when the other party has not written in the
+  order chat for NO_REPLY_HOURS (and the order is at least that old).
+- C11(b) the seller's "orders in progress" are the orders in state in_progress (revisions included).
+"""
+
+from dataclasses import dataclass
+
+# O2
+QUICK_CANCEL_MINUTES = 20
+# O3
+ACCEPT_HOURS = 24
+# O6
+REVIEW_DAYS = 3
+# O6/O7
+REVISION_MIN_HOURS = 24
+# O8
+INACTIVITY_DAYS = 14
+# O9/O10
+RESPOND_DAYS = 2
+NO_REPLY_HOURS = 24
+# Sweeps
+SWEEP_BATCH_SIZE = 500
+# Texts
+REQUIREMENTS_MAX_LENGTH = 5_000
+MESSAGE_MAX_LENGTH = 5_000
+DELIVERY_MAX_LENGTH = 5_000
+REASON_MAX_LENGTH = 1_000
+MAX_FILES_PER_MESSAGE = 5
+# O13: the cart suggests ordering similar Kworks from 2 to 5 sellers for large jobs.
+CART_SUGGEST_SELLERS_MIN = 2
+CART_SUGGEST_SELLERS_MAX = 5
+
+BUYER = "buyer"
+SELLER = "seller"
+
+NEW = "new"
+IN_PROGRESS = "in_progress"
+
+
+@dataclass(frozen=True)
+class CancelReason:
+    code: str
+    side: str  # who may choose it: "buyer" or "seller"
+    label: str
+    states: tuple  # order states in which it is offered
+    confirm: bool  # True: the other side confirms (or it is auto-confirmed after RESPOND_DAYS)
+    counts_against_seller: bool
+    only_overdue: bool = False  # O9 "not done on time": only once the order is overdue
+    needs_silence: bool = False  # "no answer for 24 h": the other side has not written for NO_REPLY_HOURS
+
+
+# O9 (buyer) and O10 (seller): the one table of cancellation reasons.
+CANCEL_REASONS = {
+    r.code: r
+    for r in (
+        CancelReason("buyer_late", BUYER, "The order was not done on time", (IN_PROGRESS,), False, True, True),
+        CancelReason(
+            "buyer_misunderstanding", BUYER, "Misunderstanding with the seller", (NEW, IN_PROGRESS), True, False
+        ),
+        CancelReason(
+            "buyer_no_contact",
+            BUYER,
+            "No contact with the seller (no answer for 24 hours)",
+            (NEW, IN_PROGRESS),
+            True,
+            True,
+            needs_silence=True,
+        ),
+        CancelReason("buyer_seller_busy", BUYER, "The seller is busy", (NEW, IN_PROGRESS), True, True),
+        CancelReason(
+            "buyer_other", BUYER, "Another reason, not the seller's fault", (NEW, IN_PROGRESS), True, False
+        ),
+        CancelReason(
+            "seller_requirements_mismatch",
+            SELLER,
+            "The buyer's requirements do not match the Kwork",
+            (NEW,),
+            True,
+            False,
+        ),
+        CancelReason(
+            "seller_no_info", SELLER, "The buyer did not provide the required information", (NEW,), True, False
+        ),
+        CancelReason(
+            "seller_no_communication",
+            SELLER,
+            "No communication with the buyer (no reply for 24 hours)",
+            (IN_PROGRESS,),
+            True,
+            False,
+            needs_silence=True,
+        ),
+        CancelReason(
+            "seller_misunderstanding", SELLER, "Misunderstanding with the buyer", (NEW, IN_PROGRESS), False, True
+        ),
+        CancelReason("seller_busy", SELLER, "No time / busy", (NEW, IN_PROGRESS), False, True),
+        CancelReason("seller_other", SELLER, "Another reason", (NEW, IN_PROGRESS), False, True),
+    )
+}
+
+# Codes of cancellations that are not a party's reason from the table above.
+QUICK_CANCEL = "buyer_quick_cancel"  # O2
+AUTO_UNACCEPTED = "auto_not_accepted"  # O3
+AUTO_INACTIVE = "auto_inactive"  # O8
+STAFF_PROHIBITED = "staff_prohibited"  # C7
+SYSTEM_REASON_LABELS = {
+    QUICK_CANCEL: "Cancelled by the buyer within 20 minutes of paying",
+    AUTO_UNACCEPTED: "The seller did not start work within 24 hours",
+    AUTO_INACTIVE: "No activity on the order for 14 days",
+    STAFF_PROHIBITED: "Cancelled by support: prohibited content",
+}
+
+
+def reason_label(code):
+    if code in CANCEL_REASONS:
+        return CANCEL_REASONS[code].label
+    return SYSTEM_REASON_LABELS.get(code, code)
+
+
+CANCEL_REASON_CHOICES = [(code, reason_label(code)) for code in [*CANCEL_REASONS, *SYSTEM_REASON_LABELS]]
