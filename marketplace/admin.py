@@ -234,6 +234,7 @@ class KworkAdminBase(admin.ModelAdmin):
 class ModerationQueueAdmin(KworkAdminBase):
     list_display = ("title", "kind", "seller", "category", "waiting")
     list_display_links = ("title",)
+    ordering = ("review_requested_at", "pk")
 
     def get_queryset(self, request):
         return (

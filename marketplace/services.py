@@ -12,6 +12,7 @@ Public API for other apps:
 import re
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -40,6 +41,7 @@ from .models import (
 from .pricing import Quote, price_quote  # noqa: F401  (re-exported for the orders app)
 
 Status = Kwork.Status
+User = get_user_model()
 YOUTUBE_RE = re.compile(
     r"^(?:https?://)?(?:(?:www\.|m\.)?youtube\.com/watch\?(?:[^#\s]*&)?v=|youtu\.be/)([A-Za-z0-9_-]{11})(?:[&?#]\S*)?$"
 )
@@ -333,7 +335,7 @@ def kwork_create(*, seller, data, submit=False):
     account_services.ensure_email_confirmed(user=seller, action="create a Kwork")
     clean = kwork_data_validate(data)
     with transaction.atomic():
-        type(seller).objects.select_for_update().filter(pk=seller.pk).first()  # one creation at a time (C8)
+        User.objects.select_for_update().filter(pk=seller.pk).first()  # one creation at a time per seller (C8)
         _check_total_limit(seller)
         kwork = Kwork(seller=seller, status=Status.DRAFT, seller_hides_weekends=_hides_weekends(seller))
         _apply_data(kwork, clean)

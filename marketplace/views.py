@@ -219,6 +219,12 @@ def cart_item(request, item_id):
         else:
             services.cart_item_update(user=request.user, item_id=item_id, quantity=request.POST.get("quantity"))
     except DomainError as error:
+        if request.htmx:
+            return render(
+                request,
+                "marketplace/partials/cart_body.html",
+                {**_cart_context(request), "cart_error": error.message},
+            )
         messages.error(request, error.message)
     if request.htmx:
         return render(request, "marketplace/partials/cart_body.html", _cart_context(request))
