@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 
 import stripe
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -97,6 +98,19 @@ def system_account(kind):
 def user_account(user, kind):
     account, _ = LedgerAccount.objects.get_or_create(owner=user, kind=kind)
     return account
+
+
+def _ensure_accounts(*users):
+    """Create every account a posting may touch BEFORE any row lock is taken: an INSERT that waits on another
+    transaction's uncommitted twin while holding account locks is how deadlocks start (seen on PostgreSQL)."""
+    if LedgerAccount.objects.filter(owner=None).count() < len(Kind.values) - len(LedgerAccount.USER_KINDS):
+        for kind in Kind.values:
+            if kind not in LedgerAccount.USER_KINDS:
+                system_account(kind)
+    for user in users:
+        if user is not None:
+            user_account(user, Kind.USER_MAIN)
+            user_account(user, Kind.USER_BONUS)
 
 
 def _lock_accounts(accounts):
@@ -179,6 +193,7 @@ def escrow_hold(*, buyer, amount_cents, reference, idempotency_key):
 
     if (hold := existing_hold()) is not None:
         return hold
+    _ensure_accounts(buyer)
     main = user_account(buyer, Kind.USER_MAIN)
     bonus = user_account(buyer, Kind.USER_BONUS)
     escrow = system_account(Kind.ESCROW)
@@ -252,7 +267,14 @@ def _resolve(*, hold, status, seller=None, refund_cents=0):
     """Resolve a hold exactly once. A retry of the same operation (same status, seller and refund) returns the
     same transaction; any other operation on a resolved hold raises DomainError."""
     now = timezone.now()
-    hold = EscrowHold.objects.select_for_update().select_related("buyer").get(pk=hold.pk)
+    partners = [
+        r.partner
+        for r in Referral.objects.filter(
+            referred_id__in=[hold.buyer_id, getattr(seller, "pk", None)]
+        ).select_related("partner")
+    ]
+    _ensure_accounts(hold.buyer, seller, *partners)
+    hold = EscrowHold.objects.select_for_update(of=("self",)).select_related("buyer").get(pk=hold.pk)
     if status == EscrowHold.Status.REFUNDED:
         refund_cents = hold.amount_cents
     if hold.status != EscrowHold.Status.HELD:
@@ -396,6 +418,7 @@ def topup_test_credit(*, user, amount_cents):
     if not rules.test_topup_enabled():
         raise DomainError("Test-mode top-ups are switched off.")
     _check_topup_amount(amount_cents)
+    _ensure_accounts(user)
     topup = TopUp.objects.create(user=user, amount_cents=amount_cents, is_test=True)
     _topup_credit(topup)
     return topup
@@ -449,7 +472,7 @@ def _session_topup(session):
     except (TypeError, ValueError):
         return None
     return (
-        TopUp.objects.select_for_update()
+        TopUp.objects.select_for_update(of=("self",))
         .select_related("user")
         .filter(pk=topup_id, stripe_session_id=session.get("id"), user_id=metadata.get("user_id"))
         .first()
@@ -468,6 +491,8 @@ def stripe_webhook_handle(*, payload, signature):
     card = ("", "")
     if wants_credit and not StripeEvent.objects.filter(event_id=event_id).exists():
         card = stripe_client.card_of_payment_intent(session.get("payment_intent"))  # outside the transaction
+    owner_id = str((session.get("metadata") or {}).get("user_id", ""))
+    _ensure_accounts(*(get_user_model().objects.filter(pk=owner_id) if owner_id.isdigit() else []))
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -514,6 +539,7 @@ def promo_redeem(*, user, code):
     typed = (code or "").strip().upper()
     if not typed:
         raise DomainError("Type a promo code.", field="code")
+    _ensure_accounts(user)
     promo = PromoCode.objects.select_for_update().filter(code=typed).first()
     now = timezone.now()
     if promo is None or not promo.is_active:
@@ -608,6 +634,7 @@ def withdrawal_request(*, user, amount_cents):
     cards = selectors.topup_cards(user)
     if cards and details.card_fingerprint not in cards:
         raise DomainError("Money added by card can only be withdrawn to that card. Update your payout card.")
+    _ensure_accounts(user)
     main = user_account(user, Kind.USER_MAIN)
     payouts_account = system_account(Kind.PAYOUTS)
     locked = _lock_accounts([main, payouts_account])
@@ -648,7 +675,7 @@ def withdrawal_request(*, user, amount_cents):
 
 
 def _locked_withdrawal(withdrawal):
-    return Withdrawal.objects.select_for_update().select_related("user").get(pk=withdrawal.pk)
+    return Withdrawal.objects.select_for_update(of=("self",)).select_related("user").get(pk=withdrawal.pk)
 
 
 @transaction.atomic
@@ -677,6 +704,7 @@ def withdrawal_reject(*, withdrawal, staff_user, reason):
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Write the reason for the user.")
+    _ensure_accounts(withdrawal.user)
     withdrawal = _locked_withdrawal(withdrawal)
     if withdrawal.status not in (Withdrawal.Status.REQUESTED, Withdrawal.Status.APPROVED):
         raise DomainError(f"This request is already {withdrawal.get_status_display().lower()}.")
@@ -719,6 +747,7 @@ def payout_batch_run(*, now=None, force=False):
     None when there is nothing to pay (or it is not a payout day)."""
     if not force and not payout_day(now):
         return None
+    _ensure_accounts()
     due = list(
         Withdrawal.objects.select_for_update(skip_locked=True)
         .filter(status=Withdrawal.Status.APPROVED, batch__isnull=True)
@@ -767,8 +796,6 @@ def payout_batch_run(*, now=None, force=False):
 
 def referral_attach(*, user, partner_id):
     """P7: at sign-up, attach the new user to the partner whose link they followed."""
-    from django.contrib.auth import get_user_model
-
     if not partner_id or str(partner_id) == str(user.pk):
         return None
     partner = get_user_model().objects.filter(pk=partner_id, is_active=True).first()

@@ -36,7 +36,7 @@ def bonus(user, cents):
 def snapshot():
     """Everything that says where money is: compare before/after a refusal to prove nothing changed."""
     return (
-        tuple(LedgerAccount.objects.order_by("pk").values_list("pk", "balance_cents")),
+        tuple(LedgerAccount.objects.exclude(balance_cents=0).order_by("pk").values_list("pk", "balance_cents")),
         LedgerEntry.objects.count(),
         LedgerTransaction.objects.count(),
     )
