@@ -1,5 +1,31 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "orders"
 
-urlpatterns: list = []
+urlpatterns = [
+    # Placing orders (O1, O13): the Kwork page and the cart post here.
+    path("kwork/<int:kwork_pk>/order/", views.place, name="place"),
+    path("cart/checkout/", views.cart_checkout, name="cart_checkout"),
+    # Manage orders.
+    path("orders/", views.index, name="index"),
+    path("orders/buying/", views.buyer_list, name="buyer_list"),
+    path("orders/selling/", views.seller_list, name="seller_list"),
+    # The order page and its actions (every action is a POST under /orders/<pk>/).
+    path("orders/<int:pk>/", views.detail, name="detail"),
+    path("orders/<int:pk>/requirements/", views.requirements, name="requirements"),
+    path("orders/<int:pk>/start/", views.start, name="start"),
+    path("orders/<int:pk>/deliver/", views.deliver, name="deliver"),
+    path("orders/<int:pk>/accept/", views.accept, name="accept"),
+    path("orders/<int:pk>/revision/", views.revision, name="revision"),
+    path("orders/<int:pk>/cancel/quick/", views.cancel_quick, name="cancel_quick"),
+    path("orders/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path(
+        "orders/<int:pk>/cancellation/<int:request_pk>/",
+        views.cancellation_answer,
+        name="cancellation_answer",
+    ),
+    path("orders/<int:pk>/messages/", views.messages_panel, name="messages"),
+    path("orders/<int:pk>/messages/send/", views.message_send, name="message_send"),
+]

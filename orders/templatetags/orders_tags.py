@@ -1,0 +1,57 @@
+"""Tags of the orders app's hook templates (header link count, dashboard cards)."""
+
+from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince, timeuntil
+
+from orders import rules, selectors
+
+register = template.Library()
+
+
+def _role(role):
+    return rules.SELLER if role == rules.SELLER else rules.BUYER
+
+
+def _cached(context, key, compute):
+    """Computed once per rendering, however many included templates ask."""
+    cache = context.render_context.setdefault("orders_tags", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+@register.simple_tag(takes_context=True)
+def orders_counts(context, role):
+    """{% orders_counts "buyer" as counts %}: counts.action (selectors.action_counts: total, to_start, …) and
+    counts.states (selectors.state_counts: active, completed, all, …)."""
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return {"action": {}, "states": {}}
+    role = _role(role)
+    return {
+        "action": _cached(context, ("action", role), lambda: selectors.action_counts(user=user, role=role)),
+        "states": _cached(context, ("states", role), lambda: selectors.state_counts(user=user, role=role)),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def orders_to_do_count(context):
+    """The seller's orders that need their action now: new ones to start, ones to deliver, requests to answer."""
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return 0
+    counts = _cached(
+        context, ("action", rules.SELLER), lambda: selectors.action_counts(user=user, role=rules.SELLER)
+    )
+    return counts["total"]
+
+
+@register.inclusion_tag("orders/partials/countdown.html")
+def countdown(at):
+    """A deadline with the time left (or overdue) as text, animated by static/js/app.js."""
+    now = timezone.now()
+    if at is None:
+        return {"at": None}
+    late = at <= now
+    return {"at": at, "late": late, "text": timesince(at, now) if late else timeuntil(at, now)}

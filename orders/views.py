@@ -1,0 +1,399 @@
+"""The order pages (O1–O10, O13, O14, M3, M5). Thin: parse a form, call one service, render the page or the htmx
+partial. A DomainError's message is shown to the user as is; another person's order is a 404 (selectors)."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from common.errors import DomainError
+from common.ratelimit import ratelimit
+from marketplace.models import Kwork
+from payments.services import InsufficientFunds, topup_url
+
+from . import rules, selectors, services, ui_helpers
+from .forms import CancelForm, DeliveryForm, MessageForm, RequirementsForm, RevisionForm
+from .models import CancellationRequest
+
+LIST_PAGE_SIZE = 25
+
+
+# --- placing orders (O1, O13) ------------------------------------------------------------------------------
+
+
+def _choice_from(request):
+    """The buyer's choice as the Kwork page sends it: quantity, options (repeated ids), package (pk)."""
+    return {
+        "quantity": request.POST.get("quantity") or 1,
+        "option_ids": [value for value in request.POST.getlist("options") if value],
+        "package": request.POST.get("package") or None,
+    }
+
+
+def _kwork_url_with(kwork, choice):
+    """The Kwork page with the same choice in the query string (the page pre-fills its order form from it)."""
+    params = [("quantity", choice["quantity"])]
+    params += [("options", option_id) for option_id in choice["option_ids"]]
+    if choice["package"]:
+        params.append(("package", choice["package"]))
+    return f"{kwork.get_absolute_url()}?{urlencode(params)}"
+
+
+@login_required
+@require_POST
+@ratelimit("orders_place", rate=ui_helpers.RATE_PLACE)
+def place(request, kwork_pk):
+    """O1: pay from the balance at once. Too little money: "Add funds" with exactly the missing amount, then back
+    to the Kwork page with the same choice, where one click on "Order now" places the order."""
+    kwork = get_object_or_404(Kwork, pk=kwork_pk)
+    choice = _choice_from(request)
+    try:
+        order = services.order_place(buyer=request.user, kwork=kwork, **choice)
+    except InsufficientFunds as exc:
+        messages.warning(request, exc.message)
+        return redirect(topup_url(amount_cents=exc.missing_cents, next_url=_kwork_url_with(kwork, choice)))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(_kwork_url_with(kwork, choice))
+    messages.success(
+        request, "Your order is placed and paid: the money is held in escrow until you accept the work."
+    )
+    return redirect(order)
+
+
+@login_required
+@require_POST
+@ratelimit("orders_place", rate=ui_helpers.RATE_PLACE)
+def cart_checkout(request):
+    """O13: one order per cart item, all or nothing."""
+    item_ids = [value for value in request.POST.getlist("items") if value] or None
+    try:
+        orders = services.cart_checkout(buyer=request.user, item_ids=item_ids)
+    except InsufficientFunds as exc:
+        messages.warning(request, exc.message)
+        return redirect(topup_url(amount_cents=exc.missing_cents, next_url=reverse("marketplace:cart")))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("marketplace:cart")
+    if len(orders) == 1:
+        messages.success(request, "Your order is placed and paid: the money is held in escrow.")
+        return redirect(orders[0])
+    messages.success(request, f"{len(orders)} orders are placed and paid: the money is held in escrow.")
+    return redirect("orders:buyer_list")
+
+
+# --- manage orders --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def index(request):
+    return redirect("orders:seller_list" if request.user.mode == "seller" else "orders:buyer_list")
+
+
+def _order_list(request, role):
+    state = request.GET.get("state", selectors.DEFAULT_FILTER)
+    if state not in selectors.STATE_FILTERS:
+        state = selectors.DEFAULT_FILTER
+    orders = selectors.orders_for(user=request.user, role=role, state_filter=state)
+    page = Paginator(orders, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [ui_helpers.list_row(order, role) for order in page.object_list]
+    return render(
+        request,
+        "orders/list.html",
+        {
+            "role": role,
+            "heading": "My orders" if role == rules.BUYER else "Orders to do",
+            "state": state,
+            "tabs": ui_helpers.state_tabs(selectors.state_counts(user=request.user, role=role)),
+            "action": selectors.action_counts(user=request.user, role=role),
+            "page": page,
+            "rows": rows,
+            "query_string": urlencode({"state": state}),
+        },
+    )
+
+
+@login_required
+@require_GET
+def buyer_list(request):
+    return _order_list(request, rules.BUYER)
+
+
+@login_required
+@require_GET
+def seller_list(request):
+    return _order_list(request, rules.SELLER)
+
+
+# --- the order page ---------------------------------------------------------------------------------------
+
+
+def _order_for(request, pk):
+    return selectors.order_get_for(user=request.user, pk=pk)
+
+
+def _detail_context(request, order, **forms):
+    user = request.user
+    role = order.party_of(user)
+    reasons = services.cancellation_reasons_for(order=order, user=user)
+    actions = ui_helpers.page_actions(order=order, user=user, reasons=reasons)
+    pending = selectors.pending_cancellation(order)
+    choosable = [reason for reason in reasons if reason.code != actions.overdue_reason]
+    cancel_form = forms.get("cancel_form")
+    if cancel_form is None and choosable:
+        cancel_form = CancelForm(reasons=choosable)
+    return {
+        "order": order,
+        "role": role,
+        "lines": selectors.order_lines(order),
+        "events": selectors.order_timeline(order),
+        "deliveries": selectors.order_deliveries(order),
+        "chat_messages": selectors.order_messages(order),
+        "pending_request": pending,
+        "reasons": [{"code": r.code, "label": r.label, "note": ui_helpers.reason_note(r)} for r in choosable],
+        "cancel_form": cancel_form,
+        "requirements_form": forms.get("requirements_form") or RequirementsForm(),
+        "delivery_form": forms.get("delivery_form") or DeliveryForm(),
+        "revision_form": forms.get("revision_form") or RevisionForm(),
+        "message_form": forms.get("message_form") or MessageForm(),
+        "escrow_state": ui_helpers.escrow_state(order),
+        "seller_share_cents": ui_helpers.seller_share_cents(order),
+        "seller_percent": ui_helpers.SELLER_SHARE_PERCENT,
+        "needs_action": bool(ui_helpers.needs_action(order, role, pending)),
+        **vars(actions),
+    }
+
+
+def _render_detail(request, order, status=200, **forms):
+    return render(request, "orders/detail.html", _detail_context(request, order, **forms), status=status)
+
+
+@login_required
+@require_GET
+def detail(request, pk):
+    return _render_detail(request, _order_for(request, pk))
+
+
+def _done(request, order, text):
+    messages.success(request, text)
+    return redirect(order)
+
+
+def _refused(request, order, exc):
+    messages.error(request, exc.message)
+    return redirect(order)
+
+
+def _form_action(request, pk, *, form_class, form_name, call, success, files=False):
+    """A POST with a form: invalid input or a refusal re-renders the page with the form, its input kept and the
+    message next to it; success goes back to the page (PRG)."""
+    order = _order_for(request, pk)
+    form = form_class(request.POST, request.FILES if files else None)
+    if form.is_valid():
+        try:
+            call(order, form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return _done(request, order, success)
+    order = _order_for(request, pk)
+    return _render_detail(request, order, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+def requirements(request, pk):
+    return _form_action(
+        request,
+        pk,
+        form_class=RequirementsForm,
+        form_name="requirements_form",
+        files=True,
+        call=lambda order, data: services.order_requirements_send(
+            order=order, buyer=request.user, text=data["text"], files=data["files"]
+        ),
+        success="Your requirements were sent to the seller.",
+    )
+
+
+@login_required
+@require_POST
+@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+def start(request, pk):
+    order = _order_for(request, pk)
+    try:
+        services.order_start(order=order, seller=request.user)
+    except DomainError as exc:
+        return _refused(request, order, exc)
+    order.refresh_from_db()
+    return _done(request, order, f"Work started. The order is due {order.due_at:%-d %b, %H:%M} UTC.")
+
+
+@login_required
+@require_POST
+@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+def deliver(request, pk):
+    return _form_action(
+        request,
+        pk,
+        form_class=DeliveryForm,
+        form_name="delivery_form",
+        files=True,
+        call=lambda order, data: services.order_deliver(
+            order=order, seller=request.user, message=data["message"], files=data["files"]
+        ),
+        success="Delivered. The buyer has 3 days to accept the work or ask for a revision.",
+    )
+
+
+@login_required
+@require_POST
+@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+def accept(request, pk):
+    order = _order_for(request, pk)
+    try:
+        services.order_accept_delivery(order=order, buyer=request.user)
+    except DomainError as exc:
+        return _refused(request, order, exc)
+    return _done(request, order, "Thank you! The order is completed and the seller has been paid.")
+
+
+@login_required
+@require_POST
+@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+def revision(request, pk):
+    return _form_action(
+        request,
+        pk,
+        form_class=RevisionForm,
+        form_name="revision_form",
+        call=lambda order, data: services.order_request_revision(
+            order=order, buyer=request.user, reason=data["reason"]
+        ),
+        success="The order went back to the seller for a revision.",
+    )
+
+
+@login_required
+@require_POST
+@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+def cancel_quick(request, pk):
+    order = _order_for(request, pk)
+    try:
+        services.order_cancel_quick(order=order, buyer=request.user)
+    except DomainError as exc:
+        return _refused(request, order, exc)
+    return _done(request, order, "The order is cancelled and the money is back on your balance.")
+
+
+@login_required
+@require_POST
+@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+def cancel(request, pk):
+    """O5/O9/O10: a reason offered to this person now; immediate reasons cancel at once, others ask the other
+    side (or cancel at once when the order is overdue)."""
+    order = _order_for(request, pk)
+    reasons = list(services.cancellation_reasons_for(order=order, user=request.user))
+    form = CancelForm(request.POST, reasons=reasons)
+    if form.is_valid():
+        try:
+            result = services.cancellation_request_create(
+                order=order,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if isinstance(result, CancellationRequest):
+                other = "seller" if result.side == rules.BUYER else "buyer"
+                text = (
+                    f"Your cancellation request was sent. The {other} has {rules.RESPOND_DAYS} days to answer; "
+                    "without an answer the order is cancelled automatically."
+                )
+            else:
+                text = "The order is cancelled. The money went back to the buyer's balance."
+            return _done(request, order, text)
+    elif not reasons:
+        messages.error(request, "This order cannot be cancelled by you now.")
+        return redirect(order)
+    return _render_detail(request, _order_for(request, pk), status=400, cancel_form=form)
+
+
+@login_required
+@require_POST
+@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+def cancellation_answer(request, pk, request_pk):
+    order = _order_for(request, pk)
+    cancellation = get_object_or_404(order.cancellation_requests, pk=request_pk)
+    answer = request.POST.get("answer")
+    try:
+        if answer == "withdraw":
+            services.cancellation_request_withdraw(request=cancellation, user=request.user)
+            text = "Your cancellation request was withdrawn; the order goes on."
+        elif answer in ("accept", "decline"):
+            services.cancellation_request_answer(
+                request=cancellation, user=request.user, accept=answer == "accept"
+            )
+            text = (
+                "You agreed: the order is cancelled and the buyer's money was refunded."
+                if answer == "accept"
+                else "You declined the cancellation; the order goes on."
+            )
+        else:
+            raise DomainError("Choose to agree, decline or withdraw.")
+    except DomainError as exc:
+        return _refused(request, order, exc)
+    return _done(request, order, text)
+
+
+# --- the chat (M1, M3, M5): htmx without a reload, a plain form without JavaScript ------------------------
+
+
+def _chat_context(request, order, form=None):
+    return {
+        "order": order,
+        "role": order.party_of(request.user),
+        "chat_messages": selectors.order_messages(order),
+        "message_form": form or MessageForm(),
+        "can_message": ui_helpers.page_actions(order=order, user=request.user).can_message,
+    }
+
+
+@login_required
+@require_GET
+def messages_panel(request, pk):
+    """The 15-second refresh of the chat's messages (htmx); without htmx, the order page at its chat."""
+    order = _order_for(request, pk)
+    if not request.htmx:
+        return redirect(f"{order.get_absolute_url()}#chat")
+    return render(request, "orders/partials/chat_messages.html", _chat_context(request, order))
+
+
+@login_required
+@require_POST
+@ratelimit("orders_message", rate=ui_helpers.RATE_MESSAGE)
+def message_send(request, pk):
+    order = _order_for(request, pk)
+    form = MessageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.order_message_send(
+                order=order, author=request.user, text=form.cleaned_data["text"], files=form.cleaned_data["files"]
+            )
+        except DomainError as exc:
+            form.add_error("text", exc.message)
+        else:
+            if request.htmx:
+                return render(request, "orders/partials/chat.html", _chat_context(request, order))
+            return redirect(f"{order.get_absolute_url()}#chat")
+    if request.htmx:
+        return render(request, "orders/partials/chat.html", _chat_context(request, order, form))
+    return _render_detail(request, order, status=400, message_form=form)
