@@ -1,5 +1,7 @@
 """Helpers of the orders tests: funded buyers, Kworks, orders in each state (made through the services)."""
 
+import re
+
 import pytest
 from django.db import transaction
 
@@ -106,3 +108,8 @@ def seller(db):
 @pytest.fixture
 def kwork(seller):
     return kwork_of(seller, price_cents=1000, lead_time_days=4)
+
+
+def exactly(message):
+    """A pytest.raises(match=...) pattern for exactly this message."""
+    return "^" + re.escape(message) + "$"
