@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from common import contacts
 from common.uploads import validate_image
 
 from . import logins, rules
@@ -57,6 +58,19 @@ class ProfileForm(forms.ModelForm):
             "avatar": forms.FileInput(attrs={"accept": "image/*"}),
         }
         help_texts = {"avatar": "JPEG, PNG, GIF, BMP or TIFF, at most 4 MB."}
+
+    def clean(self):
+        """M3: no contact details in the public profile."""
+        cleaned = super().clean()
+        for name in ("display_name", "city", "about", "skills"):
+            found = contacts.find_contacts(cleaned.get(name, ""))
+            if found:
+                self.add_error(
+                    name,
+                    f"Contact details (“{found[0]}”) are not allowed in your profile: "
+                    "all contact goes through the site.",
+                )
+        return cleaned
 
     def clean_avatar(self):
         avatar = self.cleaned_data.get("avatar")

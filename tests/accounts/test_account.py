@@ -355,3 +355,23 @@ def test_a11_notifications_page_has_constant_queries(user_client, user, django_a
     with CaptureQueriesContext(connection) as fifty:
         user_client.get("/notifications/")
     assert len(one) == len(fifty)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("about", "Write me at kate@mail.com for a discount"),
+        ("about", "Call +7 916 123-45-67 any time"),
+        ("skills", "logo, telegram: @kate_logos"),
+        ("city", "www.kate-logos.com"),
+    ],
+)
+def test_a9_m3_contact_details_are_refused_in_the_profile(user_client, user, field, text):
+    data = {"display_name": "Kate", "city": "", "about": "", "skills": "", "email_notifications": "on"}
+    data[field] = text
+    response = user_client.post("/account/settings/", data)
+    assert response.status_code == 200
+    assert "are not allowed in your profile" in response.content.decode()
+    user.refresh_from_db()
+    assert user.display_name != "Kate"

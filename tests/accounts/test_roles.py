@@ -106,7 +106,11 @@ def env_example():
 def test_production_settings_pass_check_deploy_without_warnings():
     """With the variables of .env.example, `check --deploy` of the production settings says nothing."""
     env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "REDIS_URL"}},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "REDIS_URL"}
+        },
         **env_example(),
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
     }
