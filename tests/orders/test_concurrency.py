@@ -1,0 +1,187 @@
+"""Races on PostgreSQL with real threads (each with its own connection): the seller's "Start working" against
+the O3 acceptance timer, the buyer's accept against the O6 auto-complete, two sweeps at once, and a sweep that
+dies midway. Each ends with exactly one outcome and one ledger movement per order (P2, P9)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from common.errors import DomainError
+from orders import services
+from orders.models import Order, OrderEvent
+from payments.models import EscrowHold, LedgerTransaction
+from tests.orders.factories import assert_ledger_ok, delivered, fresh, fund, kwork_of, person
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+ROUNDS = 6
+
+
+def race(*jobs):
+    """Run the callables at the same moment in threads; return [(result or exception), ...]."""
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def run(i, job):
+        try:
+            barrier.wait()
+            results[i] = job()
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), "a thread is stuck (deadlock?)"
+    return results
+
+
+def resolutions(order):
+    return LedgerTransaction.objects.filter(
+        reference=order.reference,
+        kind__in=[
+            LedgerTransaction.Kind.ESCROW_RELEASE,
+            LedgerTransaction.Kind.ESCROW_REFUND,
+            LedgerTransaction.Kind.ESCROW_SPLIT,
+        ],
+    ).count()
+
+
+def new_orders(n, *, seller=None):
+    seller = seller or person()
+    kwork = kwork_of(seller, price_cents=1000, lead_time_days=2)
+    buyer = person()
+    fund(buyer, 1000 * n)
+    return [services.order_place(buyer=buyer, kwork=kwork) for _ in range(n)]
+
+
+def test_o3_start_racing_the_acceptance_timer_has_one_outcome():
+    orders = new_orders(ROUNDS)
+    for order in orders:
+        deadline = timezone.now() + timedelta(seconds=5)
+        Order.objects.filter(pk=order.pk).update(accept_by=deadline)
+        results = race(
+            lambda o=order: services.order_start(order=o, seller=o.seller),
+            lambda d=deadline: services.orders_autocancel_unaccepted(now=d + timedelta(seconds=1)),
+        )
+        started, swept = results
+        order = fresh(order)
+        if order.status == Order.Status.IN_PROGRESS:
+            assert isinstance(started, Order) and swept == 0
+            assert order.escrow_hold.status == EscrowHold.Status.HELD
+            assert resolutions(order) == 0
+        else:
+            assert order.status == Order.Status.CANCELLED
+            assert isinstance(started, DomainError) and str(started) == "This order has been cancelled."
+            assert swept == 1
+            assert order.escrow_hold.status == EscrowHold.Status.REFUNDED
+            assert resolutions(order) == 1
+        assert order.events.exclude(kind=OrderEvent.Kind.PLACED).count() == 1
+    assert_ledger_ok()
+
+
+def test_o6_accept_racing_the_auto_complete_releases_once():
+    for _ in range(ROUNDS):
+        order = delivered()
+        deadline = timezone.now() + timedelta(seconds=5)
+        Order.objects.filter(pk=order.pk).update(review_until=deadline)
+        accepted, swept = race(
+            lambda o=order: services.order_accept_delivery(order=o, buyer=o.buyer),
+            lambda d=deadline: services.orders_autocomplete(now=d + timedelta(seconds=1)),
+        )
+        order = fresh(order)
+        assert order.status == Order.Status.COMPLETED
+        assert order.escrow_hold.status == EscrowHold.Status.RELEASED
+        assert resolutions(order) == 1
+        assert order.events.filter(kind=OrderEvent.Kind.COMPLETED).count() == 1
+        if order.auto_completed:
+            assert swept == 1 and isinstance(accepted, DomainError)
+            assert str(accepted) == "This order is already completed."
+        else:
+            assert isinstance(accepted, Order) and swept == 0
+    assert_ledger_ok()
+
+
+def test_o3_two_sweeps_at_once_never_act_twice():
+    orders = new_orders(40)
+    Order.objects.filter(pk__in=[o.pk for o in orders]).update(accept_by=timezone.now() - timedelta(minutes=1))
+    counts = race(
+        lambda: services.orders_autocancel_unaccepted(batch_size=7),
+        lambda: services.orders_autocancel_unaccepted(batch_size=7),
+        lambda: services.orders_autocancel_unaccepted(batch_size=7),
+    )
+    assert all(isinstance(c, int) for c in counts), counts
+    assert sum(counts) == 40
+    assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 40
+    assert OrderEvent.objects.filter(kind=OrderEvent.Kind.CANCELLED).count() == 40
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ESCROW_REFUND).count() == 40
+    assert_ledger_ok()
+
+
+def test_o6_two_autocomplete_sweeps_at_once_release_each_order_once():
+    orders = [delivered() for _ in range(12)]
+    Order.objects.filter(pk__in=[o.pk for o in orders]).update(review_until=timezone.now() - timedelta(minutes=1))
+    counts = race(
+        lambda: services.orders_autocomplete(batch_size=5), lambda: services.orders_autocomplete(batch_size=5)
+    )
+    assert sum(counts) == 12
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ESCROW_RELEASE).count() == 12
+    assert_ledger_ok()
+
+
+def test_o3_sweep_dying_midway_loses_nothing_and_doubles_nothing(monkeypatch):
+    orders = new_orders(10)
+    Order.objects.filter(pk__in=[o.pk for o in orders]).update(accept_by=timezone.now() - timedelta(minutes=1))
+    real_refund = services.payment_services.escrow_refund
+    calls = {"n": 0}
+
+    def dying_refund(*, hold):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise RuntimeError("worker lost")
+        return real_refund(hold=hold)
+
+    monkeypatch.setattr(services.payment_services, "escrow_refund", dying_refund)
+    with pytest.raises(RuntimeError, match="worker lost"):
+        services.orders_autocancel_unaccepted(batch_size=4)
+    # The four orders before the crash are cancelled and refunded; the fifth rolled back entirely.
+    assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 4
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ESCROW_REFUND).count() == 4
+    assert OrderEvent.objects.filter(kind=OrderEvent.Kind.CANCELLED).count() == 4
+    assert_ledger_ok()
+    monkeypatch.setattr(services.payment_services, "escrow_refund", real_refund)
+    assert services.orders_autocancel_unaccepted(batch_size=4) == 6
+    assert services.orders_autocancel_unaccepted(batch_size=4) == 0
+    assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 10
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ESCROW_REFUND).count() == 10
+    assert OrderEvent.objects.filter(kind=OrderEvent.Kind.CANCELLED).count() == 10
+    assert_ledger_ok()
+
+
+def test_o9_answer_racing_the_auto_confirmation_has_one_outcome():
+    for _ in range(ROUNDS):
+        (order,) = new_orders(1)
+        request = services.cancellation_request_create(order=order, user=order.buyer, reason="buyer_other")
+        respond_by = timezone.now() + timedelta(seconds=5)
+        type(request).objects.filter(pk=request.pk).update(respond_by=respond_by)
+        answered, swept = race(
+            lambda r=request, o=order: services.cancellation_request_answer(
+                request=r, user=o.seller, accept=False
+            ),
+            lambda d=respond_by: services.cancellation_requests_autoconfirm(now=d + timedelta(seconds=1)),
+        )
+        order = fresh(order)
+        request.refresh_from_db()
+        if request.status == request.Status.DECLINED:
+            assert order.status == Order.Status.NEW and swept == 0 and resolutions(order) == 0
+        else:
+            assert request.status == request.Status.AUTO_CONFIRMED
+            assert order.status == Order.Status.CANCELLED and swept == 1 and resolutions(order) == 1
+            assert isinstance(answered, DomainError)
+    assert_ledger_ok()
