@@ -86,11 +86,19 @@ def reason_note(reason):
     """O9/O10 in words, for the list of reasons offered."""
     other = "the seller" if reason.side == rules.BUYER else "the buyer"
     if reason.confirm:
-        how = f"{other} confirms (or it is confirmed automatically after {rules.RESPOND_DAYS} days)"
+        how = f"{other.capitalize()} confirms (or it is confirmed automatically after {rules.RESPOND_DAYS} days)"
     else:
-        how = "cancelled at once"
+        how = "Cancelled at once"
     rating = "counts against the seller's rating" if reason.counts_against_seller else "no effect on ratings"
     return f"{how}; {rating}."
+
+
+def reason_rows(form, reasons):
+    """[(radio, note)] of a CancelForm's reason field, each radio with its O9/O10 note."""
+    if form is None:
+        return []
+    notes = {reason.code: reason_note(reason) for reason in reasons}
+    return [(radio, notes.get(str(radio.data["value"]), "")) for radio in form["reason"]]
 
 
 @dataclass

@@ -397,7 +397,7 @@ def test_o9_buyer_reason_needing_the_seller_creates_a_request_the_seller_accepts
     order = started(buyer=buyer, kwork=kwork)
     login(client, buyer)
     page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
-    assert "Misunderstanding with the seller" in page and "the seller confirms" in page
+    assert "Misunderstanding with the seller" in page and "The seller confirms" in page
     response = client.post(
         reverse("orders:cancel", args=[order.pk]), {"reason": "buyer_misunderstanding", "comment": "Wrong style."}
     )
@@ -653,7 +653,7 @@ def test_o14_every_change_appears_in_the_timeline_with_who_and_from_to(client, b
         "Revision requested",
         "Delivered (waiting for review) → In progress",
         "Bigger, please.",
-        "You",
+        "you",
         f"{seller.public_name} (seller)",
     ):
         assert text in timeline, text
