@@ -194,3 +194,41 @@ def test_o1_short_of_money_adds_exactly_the_missing_amount_and_comes_back_to_ord
     shot(page, "order-after-topup")
     assert main_of(buyer) == 0
     assert Order.objects.get(buyer=buyer).total_cents == 1500
+
+
+def test_o9_buyer_asks_to_cancel_and_the_seller_agrees(new_page, shot):
+    from orders import services
+
+    buyer, seller, kwork, _option = people_and_kwork(1000)
+    order = services.order_place(buyer=buyer, kwork=kwork)
+    services.order_start(order=order, seller=seller)
+
+    bella = new_page()
+    login(bella, buyer.username, PASSWORD)
+    bella.goto(f"/orders/{order.pk}/")
+    bella.click("text=Other cancellation reasons")
+    bella.check("[data-testid=cancel-form] input[value=buyer_misunderstanding]")
+    bella.fill("[data-testid=cancel-form] textarea[name=comment]", "We need a different style after all.")
+    bella.click("[data-testid=cancel-submit]")
+    bella.wait_for_selector("text=Your cancellation request was sent.")
+    assert bella.locator("[data-testid=withdraw-request]").count() == 1
+    bella.evaluate("window.scrollTo(0, 0)")
+    shot(bella, "buyer-request-sent")
+
+    sergio = new_page()
+    login(sergio, seller.username, PASSWORD)
+    sergio.goto("/orders/selling/")
+    assert "Answer the cancellation request" in sergio.locator("[data-testid=orders]").inner_text()
+    shot(sergio, "seller-list-with-request")
+    sergio.goto(f"/orders/{order.pk}/")
+    request_box = sergio.locator("[data-testid=cancellation-request]")
+    assert "Misunderstanding with the seller" in request_box.inner_text()
+    assert "We need a different style after all." in request_box.inner_text()
+    shot(sergio, "seller-sees-request")
+    sergio.click("[data-testid=accept-request]")
+    sergio.wait_for_selector("text=You agreed: the order is cancelled")
+    assert sergio.locator("[data-testid=status]").inner_text() == "Cancelled"
+    shot(sergio, "seller-agreed")
+    assert balance_main(bella) == "$10.00"
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED and not order.counts_against_seller
