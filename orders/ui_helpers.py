@@ -93,6 +93,12 @@ def reason_note(reason):
     return f"{how}; {rating}."
 
 
+def page_version(order, pending):
+    """What the order page shows beyond the chat: when it changes (the other side started, delivered, asked to
+    cancel…), the chat's 15-second refresh reloads the whole page."""
+    return f"{order.status}-{pending.pk if pending else 0}"
+
+
 def reason_rows(form, reasons):
     """[(radio, note)] of a CancelForm's reason field, each radio with its O9/O10 note."""
     if form is None:

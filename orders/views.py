@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -155,6 +156,7 @@ def _detail_context(request, order, **forms):
         "deliveries": selectors.order_deliveries(order),
         "chat_messages": selectors.order_messages(order),
         "pending_request": pending,
+        "page_version": ui_helpers.page_version(order, pending),
         "cancel_form": cancel_form,
         "reason_rows": ui_helpers.reason_rows(cancel_form, reasons),
         "requirements_form": forms.get("requirements_form") or RequirementsForm(),
@@ -360,6 +362,7 @@ def cancellation_answer(request, pk, request_pk):
 def _chat_context(request, order, form=None):
     return {
         "order": order,
+        "page_version": ui_helpers.page_version(order, selectors.pending_cancellation(order)),
         "role": order.party_of(request.user),
         "chat_messages": selectors.order_messages(order),
         "message_form": form or MessageForm(),
@@ -370,11 +373,18 @@ def _chat_context(request, order, form=None):
 @login_required
 @require_GET
 def messages_panel(request, pk):
-    """The 15-second refresh of the chat's messages (htmx); without htmx, the order page at its chat."""
+    """The 15-second refresh of the chat's messages (htmx); without htmx, the order page at its chat. When the
+    order itself changed since the page was drawn (`v`), htmx reloads the whole page instead."""
     order = _order_for(request, pk)
     if not request.htmx:
         return redirect(f"{order.get_absolute_url()}#chat")
-    return render(request, "orders/partials/chat_messages.html", _chat_context(request, order))
+    context = _chat_context(request, order)
+    seen = request.GET.get("v")
+    if seen and seen != context["page_version"]:
+        response = HttpResponse(status=200)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "orders/partials/chat_messages.html", context)
 
 
 @login_required

@@ -102,8 +102,9 @@ def test_o1_o3_o4_o6_o7_p3_order_revision_accept_and_balances(new_page, shot, tm
     sergio.wait_for_selector("text=Delivered. The buyer has 3 days")
     shot(sergio, "seller-delivered")
 
+    # The buyer's open page notices the delivery by itself (the chat's refresh reloads it when the order changed).
+    bella.wait_for_selector("[data-testid=status]:has-text('Delivered')", timeout=20000)
     # The buyer asks for a revision with a reason (O6/O7): back to work.
-    bella.reload()
     assert "logo-v1.png" in bella.locator("[data-testid=deliveries]").inner_text()
     shot(bella, "buyer-review")
     bella.fill("textarea[name=reason]", "Please make the lettering bolder.")

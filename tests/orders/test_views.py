@@ -492,6 +492,20 @@ def test_m1_chat_message_is_sent_with_htmx_and_the_chat_comes_back(client, buyer
     assert client.get(reverse("orders:messages", args=[order.pk]))["Location"].endswith("#chat")
 
 
+def test_o14_the_chat_refresh_reloads_the_page_when_the_order_changed(client, buyer, kwork, seller):
+    order = place(buyer, kwork)
+    login(client, buyer)
+    page = client.get(reverse("orders:detail", args=[order.pk]))
+    version = page.context["page_version"]
+    url = reverse("orders:messages", args=[order.pk])
+    assert f"{url}?v={version}" in page.content.decode()
+    quiet = client.get(url, {"v": version}, **HTMX)
+    assert "HX-Refresh" not in quiet and 'id="chat-messages"' in quiet.content.decode()
+    services.order_start(order=order, seller=seller)  # the other side acts
+    changed = client.get(url, {"v": version}, **HTMX)
+    assert changed["HX-Refresh"] == "true"
+
+
 def test_m3_contact_details_in_a_new_orders_chat_are_refused_and_the_text_kept(client, buyer, kwork):
     order = place(buyer, kwork)
     login(client, buyer)
