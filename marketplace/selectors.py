@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.paginator import Paginator
 from django.db import connection
@@ -47,8 +48,14 @@ def listed_kworks(now=None):
     return queryset
 
 
+CARD_DEFERRED = ("description", "instructions", "search_vector", "pending_changes", "reject_note")
+
+
 def _cards(queryset):
-    return queryset.select_related("seller", "category").prefetch_related(_gallery_prefetch())
+    """Kwork cards: seller and category joined, gallery prefetched; the long text columns are not loaded."""
+    return (
+        queryset.select_related("seller", "category").defer(*CARD_DEFERRED).prefetch_related(_gallery_prefetch())
+    )
 
 
 def categories_tree():
@@ -127,7 +134,9 @@ def apply_filters(queryset, filters, attributes=()):
     if filters.feedback_min:
         queryset = queryset.filter(seller_feedback_count__gte=filters.feedback_min)
     if filters.seen_days:
-        queryset = queryset.filter(seller__last_seen_at__gte=timezone.now() - timedelta(days=filters.seen_days))
+        since = timezone.now() - timedelta(days=filters.seen_days)
+        recent = get_user_model().objects.filter(last_seen_at__gte=since).values("pk")
+        queryset = queryset.filter(seller_id__in=recent)  # a semi-join: counts stay index-only
     by_slug = {attribute.slug: attribute for attribute in attributes}
     for slug, choice_slugs in filters.attributes.items():
         attribute = by_slug.get(slug)
@@ -152,32 +161,46 @@ def catalogue_page(*, category, filters, attributes, page_number=1):
     if category.is_subcategory:
         queryset = queryset.filter(category=category)
     else:
-        queryset = queryset.filter(category__parent=category)
+        queryset = queryset.filter(category_id__in=list(category.children.values_list("pk", flat=True)))
     queryset = apply_filters(queryset, filters, attributes).order_by(*SORTS[filters.sort][1])
     return Paginator(_cards(queryset), rules.CATALOGUE_PAGE_SIZE).get_page(page_number)
 
 
 def kwork_search(*, query, filters=None, page_number=1):
-    """C12: keyword search ranked by relevance. PostgreSQL: the stored tsvector (GIN) with websearch syntax,
-    plus trigram word similarity on the title for typos (GIN, pg_trgm); Top Rated Kworks first among equals.
-    Elsewhere: icontains on title and description."""
+    """C12: keyword search ranked by relevance.
+
+    PostgreSQL: the stored tsvector (partial GIN index over listed Kworks) with websearch syntax, ranked by
+    ts_rank, Top Rated Kworks first. When no Kwork matches the words (a typo), the titles are matched by trigram
+    word similarity instead (pg_trgm, partial GIN index), ranked by similarity. Always two queries (count, page),
+    whatever the data. Elsewhere (SQLite): icontains on title and description."""
     query = (query or "").strip()[:100]
     filters = filters or CatalogueFilters()
-    queryset = listed_kworks()
     if not query:
         return Paginator(Kwork.objects.none(), rules.SEARCH_PAGE_SIZE).get_page(1)
+    listed = apply_filters(listed_kworks(), filters)
     if connection.vendor == "postgresql":
         search = SearchQuery(query, search_type="websearch", config="english")
-        queryset = queryset.filter(Q(search_vector=search) | Q(title__trigram_word_similar=query)).annotate(
-            rank=SearchRank(F("search_vector"), search) + TrigramWordSimilarity(query, "title")
-        )
+        queryset = listed.filter(search_vector=search).annotate(rank=SearchRank(F("search_vector"), search))
+        total = queryset.count()
+        if total == 0:
+            queryset = listed.filter(title__trigram_word_similar=query).annotate(
+                rank=TrigramWordSimilarity(query, "title")
+            )
+            total = queryset.count()
         relevance = ["-top_rated", "-rank", "-id"]
     else:
-        queryset = queryset.filter(Q(title__icontains=query) | Q(description__icontains=query))
+        queryset = listed.filter(Q(title__icontains=query) | Q(description__icontains=query))
+        total = queryset.count()
         relevance = ["-top_rated", "-seller_rating", "-id"]
-    queryset = apply_filters(queryset, filters)
     order = relevance if filters.sort == "relevance" else SORTS[filters.sort][1]
-    return Paginator(_cards(queryset.order_by(*order)), rules.SEARCH_PAGE_SIZE).get_page(page_number)
+    # Rank and cut the page on the narrow id list first, then load the page's cards (joins for 24 rows only).
+    paginator = Paginator(queryset.order_by(*order).values_list("pk", flat=True), rules.SEARCH_PAGE_SIZE)
+    paginator.__dict__["count"] = total  # already counted above (Paginator.count is a cached property)
+    page = paginator.get_page(page_number)
+    ids = list(page.object_list)
+    cards = {kwork.pk: kwork for kwork in _cards(Kwork.objects.filter(pk__in=ids))}
+    page.object_list = [cards[pk] for pk in ids if pk in cards]
+    return page
 
 
 def home_popular():
@@ -185,7 +208,7 @@ def home_popular():
     conversion (fields kept by the ratings app), one Kwork per seller first."""
     queryset = listed_kworks().order_by(
         "-seller_responsibility", "-seller_rating", "-rating", "-conversion", "-orders_count", "-id"
-    )
+    )  # the kwork_listed_popular index, walked in order
     return list(_cards(queryset)[: rules.HOME_POPULAR_COUNT])
 
 
