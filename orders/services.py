@@ -31,6 +31,7 @@ Public API:
 """
 
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -808,6 +809,11 @@ def _sweep(*, model, due, order_by, handle, batch_size):
     """Find due rows by an indexed range scan, batch by batch; take each in its own short transaction with
     FOR UPDATE SKIP LOCKED, re-checking `due` under the lock (a row someone else holds or already handled is
     skipped). Returns the number handled. Idempotent: run it again and it does nothing more."""
+    with _relaxed_commit():
+        return _sweep_batches(model=model, due=due, order_by=order_by, handle=handle, batch_size=batch_size)
+
+
+def _sweep_batches(*, model, due, order_by, handle, batch_size):
     handled = 0
     skipped = set()
     while True:
@@ -825,6 +831,26 @@ def _sweep(*, model, due, order_by, handle, batch_size):
                     continue
                 handle(row)
                 handled += 1
+
+
+@contextmanager
+def _relaxed_commit():
+    """A sweep's transactions need not wait for their WAL flush (PostgreSQL `synchronous_commit = off` for the
+    sweep's session, restored after): should the server crash in the following fraction of a second, an
+    order's change and its ledger movement are lost together — never one without the other — and the next sweep
+    does it again, since the order is still due. Any later synchronous commit flushes them first, so nothing
+    that depends on them can survive without them. Not used inside an outer transaction (tests)."""
+    connection = transaction.get_connection()
+    relax = connection.vendor == "postgresql" and not connection.in_atomic_block
+    if relax:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        if relax and connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
 
 
 def _lock_due(model, pk, due):
