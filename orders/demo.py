@@ -1,0 +1,86 @@
+"""Demo orders between bella (buyer) and the sellers sergio and nina, made through the real services, one in
+each interesting state: new (waiting for the seller), in progress with a due date and a chat, delivered and
+waiting for bella's review, completed (paid out 80/20), and one cancelled within 20 minutes (O2). Safe to run
+again: nothing is added once bella has orders."""
+
+from django.db import transaction
+
+from accounts.models import User
+from marketplace.models import Kwork
+from marketplace.pricing import price_quote
+from payments import services as payment_services
+from payments.models import TopUp
+
+from . import services
+from .models import Order
+
+
+def _cheapest(seller, skip=()):
+    return (
+        Kwork.objects.filter(seller=seller, status=Kwork.Status.ACTIVE, uses_packages=False)
+        .exclude(pk__in=skip)
+        .order_by("price_cents", "pk")
+        .first()
+    )
+
+
+def seed(log):
+    bella = User.objects.filter(username="bella").first()
+    sergio = User.objects.filter(username="sergio").first()
+    nina = User.objects.filter(username="nina").first()
+    if not (bella and sergio and nina):
+        log("orders: demo users missing; skipped")
+        return
+    if Order.objects.filter(buyer=bella).exists():
+        log("orders: demo orders already there")
+        return
+    plan = []  # (kwork, final state)
+    used = []
+    for seller, states in ((sergio, ["new", "delivered", "cancelled"]), (nina, ["in_progress", "completed"])):
+        for state in states:
+            kwork = _cheapest(seller, used) or _cheapest(seller)
+            if kwork is None:
+                log(f"orders: {seller.username} has no active Kwork; skipped")
+                return
+            used.append(kwork.pk)
+            plan.append((kwork, state))
+    # The demo orders are paid by their own test-mode top-up, so bella keeps her demo balance for clicking.
+    total = sum(price_quote(kwork=kwork).total_cents for kwork, _ in plan)
+    with transaction.atomic():
+        topup = TopUp.objects.create(user=bella, amount_cents=total, is_test=True)
+        payment_services._topup_credit(topup)
+    for kwork, state in plan:
+        order = services.order_place(buyer=bella, kwork=kwork)
+        if state == "cancelled":
+            services.order_cancel_quick(order=order, buyer=bella)
+            log(f"orders: #{order.pk} {kwork.title} — cancelled by bella within 20 minutes")
+            continue
+        services.order_requirements_send(
+            order=order,
+            buyer=bella,
+            text="Hello! This is for my online tea shop “Leaf & Cup”. Calm, natural colours please: "
+            "greens and warm beige. Our audience is 25–45, mostly women who love slow mornings.",
+        )
+        if state == "new":
+            log(f"orders: #{order.pk} {kwork.title} — new, waiting for {kwork.seller.username} to start")
+            continue
+        services.order_start(order=order, seller=kwork.seller)
+        services.order_message_send(
+            order=order,
+            author=kwork.seller,
+            text="Thanks Bella, I have everything I need. I will send a first version soon.",
+        )
+        if state == "in_progress":
+            services.order_message_send(order=order, author=bella, text="Wonderful, thank you!")
+            log(
+                f"orders: #{order.pk} {kwork.title} — in progress, due {Order.objects.get(pk=order.pk).due_at:%b %d}"
+            )
+            continue
+        services.order_deliver(
+            order=order,
+            seller=kwork.seller,
+            message="Here is the finished work. I followed your palette; tell me if you want any change.",
+        )
+        if state == "completed":
+            services.order_accept_delivery(order=order, buyer=bella)
+        log(f"orders: #{order.pk} {kwork.title} — {state}")
