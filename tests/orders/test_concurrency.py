@@ -2,10 +2,16 @@
 the O3 acceptance timer, the buyer's accept against the O6 auto-complete, two sweeps at once, and a sweep that
 dies midway. Each ends with exactly one outcome and one ledger movement per order (P2, P9)."""
 
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -14,6 +20,7 @@ from orders import services
 from orders.models import Order, OrderEvent
 from payments.models import EscrowHold, LedgerTransaction
 from tests.orders.factories import assert_ledger_ok, delivered, fresh, fund, kwork_of, person
+from tests.orders.test_celery_worker import _database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROUNDS = 6
@@ -184,4 +191,52 @@ def test_o9_answer_racing_the_auto_confirmation_has_one_outcome():
             assert request.status == request.Status.AUTO_CONFIRMED
             assert order.status == Order.Status.CANCELLED and swept == 1 and resolutions(order) == 1
             assert isinstance(answered, DomainError)
+    assert_ledger_ok()
+
+
+CHILD = """
+import time
+import django
+
+django.setup()
+from orders import services
+
+real_cancel = services._cancel
+
+
+def slow_cancel(*args, **kwargs):
+    result = real_cancel(*args, **kwargs)
+    time.sleep(0.3)  # still inside the order's transaction: a kill here must roll this order back
+    return result
+
+
+services._cancel = slow_cancel
+services.orders_autocancel_unaccepted(batch_size=3)
+"""
+
+
+def test_o3_sweep_process_killed_midway_loses_nothing_and_doubles_nothing(tmp_path):
+    orders = new_orders(12)
+    ids = [o.pk for o in orders]
+    Order.objects.filter(pk__in=ids).update(accept_by=timezone.now() - timedelta(minutes=1))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": _database_url()}
+    child = subprocess.Popen([sys.executable, "-c", CHILD], cwd=settings.BASE_DIR, env=env)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 60
+        while Order.objects.filter(pk__in=ids, status=Order.Status.CANCELLED).count() < 4:
+            assert time.monotonic() < deadline, "the child sweep made no progress"
+            assert child.poll() is None, "the child sweep ended before it was killed"
+            time.sleep(0.05)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    done = Order.objects.filter(pk__in=ids, status=Order.Status.CANCELLED).count()
+    assert 4 <= done < 12
+    refunds = LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ESCROW_REFUND).count()
+    assert refunds == done == OrderEvent.objects.filter(kind=OrderEvent.Kind.CANCELLED).count()
+    assert_ledger_ok()
+    assert services.orders_autocancel_unaccepted() == 12 - done
+    assert Order.objects.filter(pk__in=ids, status=Order.Status.CANCELLED).count() == 12
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ESCROW_REFUND).count() == 12
+    assert OrderEvent.objects.filter(kind=OrderEvent.Kind.CANCELLED).count() == 12
     assert_ledger_ok()
