@@ -120,11 +120,13 @@ QUICK_CANCEL = "buyer_quick_cancel"  # O2
 AUTO_UNACCEPTED = "auto_not_accepted"  # O3
 AUTO_INACTIVE = "auto_inactive"  # O8
 STAFF_PROHIBITED = "staff_prohibited"  # C7
+ARBITRATION_REFUND = "arbitration_refund"  # O12: support decided for the buyer
 SYSTEM_REASON_LABELS = {
     QUICK_CANCEL: "Cancelled by the buyer within 20 minutes of paying",
     AUTO_UNACCEPTED: "The seller did not start work within 24 hours",
     AUTO_INACTIVE: "No activity on the order for 14 days",
     STAFF_PROHIBITED: "Cancelled by support: prohibited content",
+    ARBITRATION_REFUND: "Arbitration: full refund to the buyer",
 }
 
 

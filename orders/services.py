@@ -26,6 +26,8 @@ Public API:
     cancellation_request_withdraw(*, request, user) -> CancellationRequest
     order_cancel_by_staff(*, order, staff_user, reason) -> Order
     order_message_send(*, order, author, text, files=()) -> OrderMessage
+    order_open_arbitration(*, order, user, description) -> Order                      (O12, for arbitration)
+    order_arbitration_resolve(*, order, staff_user, refund_cents, reasoning) -> Order  (O12, for arbitration)
     orders_autocancel_unaccepted / orders_mark_overdue / orders_autocomplete / orders_cancel_inactive /
     cancellation_requests_autoconfirm (*, now=None, batch_size=500) -> int (orders or requests handled)
 """
@@ -760,6 +762,63 @@ def order_open_arbitration(*, order, user, description):
         if from_status == S.IN_PROGRESS:
             _sync_autopause(order)
         return order
+
+
+@transaction.atomic
+def order_arbitration_resolve(*, order, staff_user, refund_cents, reasoning):
+    """O12 hook for the arbitration app: support's final decision on an order in arbitration. refund_cents = 0
+    pays everything to the seller (completed, 80/20), = the total refunds everything (cancelled), anything
+    between splits the escrow (completed, the rest paid to the seller as a sale). Recorded with its reasoning."""
+    if staff_user is None or not (staff_user.is_superuser or account_roles.is_support(staff_user)):
+        raise DomainError("Only support staff can decide an arbitration.")
+    order = _lock(order)
+    _refuse_state(order, S.IN_ARBITRATION)
+    if (
+        isinstance(refund_cents, bool)
+        or not isinstance(refund_cents, int)
+        or not 0 <= refund_cents <= order.total_cents
+    ):
+        raise DomainError(f"The refund must be between $0.00 and ${order.total_cents / 100:,.2f}.")
+    reasoning = _clean_text(
+        reasoning,
+        required_message="Please write the reasoning of the decision.",
+        max_length=rules.REASON_MAX_LENGTH * 5,
+        what="The reasoning",
+    )
+    now = _now()
+    if refund_cents == order.total_cents:
+        return _cancel(
+            order,
+            now=now,
+            by=Order.Party.STAFF,
+            actor=staff_user,
+            reason=rules.ARBITRATION_REFUND,
+            comment=reasoning,
+            counts_against_seller=True,
+            notify=[order.buyer, order.seller],
+        )
+    order.complete(now=now)
+    order.save()
+    if refund_cents:
+        payment_services.escrow_split(hold=order.escrow_hold, seller=order.seller, refund_cents=refund_cents)
+        outcome = f"Split: ${refund_cents / 100:,.2f} refunded to the buyer, the rest paid to the seller"
+    else:
+        payment_services.escrow_release(hold=order.escrow_hold, seller=order.seller)
+        outcome = "Decided for the seller: paid in full"
+    _event(
+        order,
+        kind=Event.COMPLETED,
+        actor=staff_user,
+        from_status=S.IN_ARBITRATION,
+        to_status=order.status,
+        reason=f"{outcome}. {reasoning}",
+        now=now,
+    )
+    for person in (order.buyer, order.seller):
+        _notify(
+            person, kind="order_status", title=f"Order #{order.pk}: arbitration decided", body=outcome, order=order
+        )
+    return order
 
 
 # --- the order chat (M3, M5) --------------------------------------------------------------------------------
