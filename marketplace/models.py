@@ -391,3 +391,15 @@ class ModerationQueue(Kwork):
         proxy = True
         verbose_name = "Kwork waiting for moderation"
         verbose_name_plural = "moderation queue"
+
+
+class SearchTerm(models.Model):
+    """C12 typo tolerance: the words (lexemes) of listed Kworks, kept by a nightly job from ts_stat. A search
+    that finds nothing is retried with each word replaced by its most similar known word (pg_trgm), as the
+    PostgreSQL manual suggests for spelling correction."""
+
+    word = models.CharField(max_length=100, unique=True)
+    documents = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return self.word

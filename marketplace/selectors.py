@@ -1,10 +1,11 @@
 """Reads of the marketplace, shaped so each page makes the same number of queries for 1 or 50 Kworks."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
@@ -166,27 +167,53 @@ def catalogue_page(*, category, filters, attributes, page_number=1):
     return Paginator(_cards(queryset), rules.CATALOGUE_PAGE_SIZE).get_page(page_number)
 
 
+def corrected_query(query):
+    """C12 typos: each word of the query replaced by the most similar word of listed Kworks (pg_trgm similarity
+    over the SearchTerm vocabulary, one query). Returns the corrected words, or None when nothing is close."""
+    words = [word for word in re.findall(r"[\w-]+", query.lower()) if len(word) > 2][:8]
+    if not words:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT ON (q.word) q.word, t.word FROM unnest(%s::text[]) AS q(word) "
+            "JOIN marketplace_searchterm t ON t.word %% q.word "
+            "ORDER BY q.word, similarity(t.word, q.word) DESC, t.documents DESC",
+            [words],
+        )
+        best = dict(cursor.fetchall())
+    corrected = [best.get(word) for word in words]
+    if not all(corrected):
+        return None
+    return corrected
+
+
 def kwork_search(*, query, filters=None, page_number=1):
     """C12: keyword search ranked by relevance.
 
     PostgreSQL: the stored tsvector (partial GIN index over listed Kworks) with websearch syntax, ranked by
-    ts_rank, Top Rated Kworks first. When no Kwork matches the words (a typo), the titles are matched by trigram
-    word similarity instead (pg_trgm, partial GIN index), ranked by similarity. Always two queries (count, page),
-    whatever the data. Elsewhere (SQLite): icontains on title and description."""
+    ts_rank, Top Rated Kworks first. When nothing matches (a typo), each word is replaced by the most similar
+    word of the catalogue's vocabulary (pg_trgm, `corrected_query`) and the search runs again; the page says
+    "showing results for …". The page is cut on the ranked id list, then its cards are loaded. Elsewhere
+    (SQLite): icontains on title and description."""
     query = (query or "").strip()[:100]
     filters = filters or CatalogueFilters()
     if not query:
-        return Paginator(Kwork.objects.none(), rules.SEARCH_PAGE_SIZE).get_page(1)
+        page = Paginator(Kwork.objects.none(), rules.SEARCH_PAGE_SIZE).get_page(1)
+        page.corrected = None
+        return page
     listed = apply_filters(listed_kworks(), filters)
+    corrected = None
     if connection.vendor == "postgresql":
         search = SearchQuery(query, search_type="websearch", config="english")
-        queryset = listed.filter(search_vector=search).annotate(rank=SearchRank(F("search_vector"), search))
+        queryset = listed.filter(search_vector=search)
         total = queryset.count()
         if total == 0:
-            queryset = listed.filter(title__trigram_word_similar=query).annotate(
-                rank=TrigramWordSimilarity(query, "title")
-            )
-            total = queryset.count()
+            corrected = corrected_query(query)
+            if corrected:
+                search = SearchQuery(" & ".join(corrected), search_type="raw", config="english")
+                queryset = listed.filter(search_vector=search)
+                total = queryset.count()
+        queryset = queryset.annotate(rank=SearchRank(F("search_vector"), search))
         relevance = ["-top_rated", "-rank", "-id"]
     else:
         queryset = listed.filter(Q(title__icontains=query) | Q(description__icontains=query))
@@ -200,6 +227,7 @@ def kwork_search(*, query, filters=None, page_number=1):
     ids = list(page.object_list)
     cards = {kwork.pk: kwork for kwork in _cards(Kwork.objects.filter(pk__in=ids))}
     page.object_list = [cards[pk] for pk in ids if pk in cards]
+    page.corrected = " ".join(corrected) if corrected and total else None
     return page
 
 

@@ -110,6 +110,21 @@ def _search_vector_update(kwork_ids):
         )
 
 
+def search_terms_refresh():
+    """C12 beat job: rebuild the vocabulary used to correct typos from the words of listed Kworks (ts_stat).
+    PostgreSQL only; returns the number of words."""
+    if connection.vendor != "postgresql":
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM marketplace_searchterm")
+        cursor.execute(
+            "INSERT INTO marketplace_searchterm (word, documents) SELECT word, ndoc FROM ts_stat("
+            "'SELECT search_vector FROM marketplace_kwork WHERE status = ''active'' AND NOT auto_paused "
+            "AND NOT weekend_hidden') WHERE length(word) BETWEEN 3 AND 100"
+        )
+        return cursor.rowcount
+
+
 def _notify(*, user, kind, title, body="", url=""):
     transaction.on_commit(
         lambda: account_services.notification_send(user=user, kind=kind, title=title, body=body, url=url)

@@ -16,3 +16,9 @@ def kworks_weekend_sync():
 def cart_purge_expired():
     """C13: remove cart items older than CART_ITEM_KEEP_DAYS."""
     return services.cart_purge_expired()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def search_terms_refresh():
+    """C12: rebuild the typo-correction vocabulary from the listed Kworks."""
+    return services.search_terms_refresh()
