@@ -44,14 +44,17 @@ parser.add_argument("--due2", type=int, default=2_000, help="due orders for the 
 parser.add_argument("--buyers", type=int, default=500)
 parser.add_argument("--sellers", type=int, default=200)
 parser.add_argument("--reuse", action="store_true", help="keep the database and its rows")
+parser.add_argument("--explain-only", action="store_true", help="with --reuse: only print the EXPLAIN plans")
 args = parser.parse_args()
 
 os.environ["DATABASE_URL"] = f"postgres://postgres@{args.host}:5432/{args.db}"
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"  # eager Celery, locmem e-mail, no DEBUG
 
+if args.explain_only:
+    args.reuse = True
 if not args.reuse:
-    subprocess.run(["dropdb", "-h", args.host, "-U", "postgres", "--if-exists", args.db], check=True)
-    subprocess.run(["createdb", "-h", args.host, "-U", "postgres", args.db], check=True)
+    for tool in (["dropdb", "--if-exists"], ["createdb"]):
+        subprocess.run([*tool, "-h", args.host, "-U", "postgres", args.db], check=True)  # noqa: S603
 
 import django  # noqa: E402
 
@@ -184,6 +187,15 @@ JOIN (SELECT id, seller_id, title, row_number() OVER (ORDER BY id) - 1 AS i FROM
 """
 
 
+REQUESTS_SQL = """
+INSERT INTO orders_cancellationrequest (order_id, requested_by_id, side, reason, comment, status, respond_by,
+                                        counts_against_seller, created_at, answered_at)
+SELECT id, buyer_id, 'buyer', 'buyer_other', '', 'accepted', cancelled_at + interval '2 days', false,
+       cancelled_at - interval '1 hour', cancelled_at
+FROM orders_order WHERE status = 'cancelled' AND cancel_reason = 'buyer_other'
+"""
+
+
 def fill(total):
     have = Order.objects.count()
     missing = total - have - args.due2  # room for the second batch of due orders of step 6
@@ -191,10 +203,13 @@ def fill(total):
         return
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(
-            FILLER_SQL.format(price=PRICE, buyers=args.buyers, sellers=args.sellers), {"n": missing}
-        )
-    say(f"inserted {missing:,} filler orders with INSERT … SELECT generate_series in {time.perf_counter() - started:.1f} s")
+        cursor.execute(FILLER_SQL.format(price=PRICE, buyers=args.buyers, sellers=args.sellers), {"n": missing})
+    say(
+        f"inserted {missing:,} filler orders with INSERT … SELECT generate_series in {time.perf_counter() - started:.1f} s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(REQUESTS_SQL)
+        say(f"inserted {cursor.rowcount:,} answered cancellation requests")
 
 
 def explain_all(now):
@@ -206,10 +221,12 @@ def explain_all(now):
     S = Order.Status
     queries = {
         "O3 candidates": Order.objects.filter(status=S.NEW, accept_by__lte=now).order_by("accept_by", "pk"),
-        "O5 candidates": Order.objects.filter(status=S.IN_PROGRESS, overdue_at__isnull=True, due_at__lte=now).order_by(
-            "due_at", "pk"
+        "O5 candidates": Order.objects.filter(
+            status=S.IN_PROGRESS, overdue_at__isnull=True, due_at__lte=now
+        ).order_by("due_at", "pk"),
+        "O6 candidates": Order.objects.filter(status=S.DELIVERED, review_until__lte=now).order_by(
+            "review_until", "pk"
         ),
-        "O6 candidates": Order.objects.filter(status=S.DELIVERED, review_until__lte=now).order_by("review_until", "pk"),
         "O8 candidates": Order.objects.filter(
             status=S.IN_PROGRESS, last_activity_at__lte=now - timedelta(days=14)
         ).order_by("last_activity_at", "pk"),
@@ -266,6 +283,12 @@ def two_sweeps_at_once():
 
 def main():
     say(COMMAND)
+    if args.explain_only:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        bad = explain_all(timezone.now())
+        say(f"\nEXPLAIN over {Order.objects.count():,} orders: {bad or 'index scans only'}")
+        return 1 if bad else 0
     setup_people()
     ids = place_due_orders(args.due)
     fill(args.total)
@@ -289,7 +312,9 @@ def main():
     before_refunds = refunds()
     counts, elapsed2 = two_sweeps_at_once()
     events = OrderEvent.objects.filter(order_id__in=ids2, kind=OrderEvent.Kind.CANCELLED).count()
-    say(f"two sweeps at once: {counts[0]:,} + {counts[1]:,} = {sum(counts):,} of {len(ids2):,} in {elapsed2:.2f} s")
+    say(
+        f"two sweeps at once: {counts[0]:,} + {counts[1]:,} = {sum(counts):,} of {len(ids2):,} in {elapsed2:.2f} s"
+    )
     assert sum(counts) == len(ids2) == events, (counts, len(ids2), events)
     assert refunds() - before_refunds == len(ids2)
 
