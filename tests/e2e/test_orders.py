@@ -230,6 +230,13 @@ def test_o9_buyer_asks_to_cancel_and_the_seller_agrees(new_page, shot):
     sergio.wait_for_selector("text=You agreed: the order is cancelled")
     assert sergio.locator("[data-testid=status]").inner_text() == "Cancelled"
     shot(sergio, "seller-agreed")
+    # The same page on a phone: one column, nothing wider than the screen.
+    sergio.set_viewport_size({"width": 390, "height": 844})
+    sergio.goto("/orders/selling/?state=all")
+    shot(sergio, "phone-seller-list")
+    sergio.goto(f"/orders/{order.pk}/")
+    assert sergio.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(sergio, "phone-order-page")
     assert balance_main(bella) == "$10.00"
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED and not order.counts_against_seller
