@@ -28,6 +28,7 @@ import stripe
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -100,17 +101,37 @@ def user_account(user, kind):
     return account
 
 
+class Accounts(dict):
+    """{(owner id or None, kind): LedgerAccount} for a few people and every system account."""
+
+    def of(self, user, kind):
+        return self[(user.pk, kind)]
+
+    def system(self, kind):
+        return self[(None, kind)]
+
+
+SYSTEM_KINDS = [k for k in Kind.values if k not in LedgerAccount.USER_KINDS]
+
+
 def _ensure_accounts(*users):
-    """Create every account a posting may touch BEFORE any row lock is taken: an INSERT that waits on another
-    transaction's uncommitted twin while holding account locks is how deadlocks start (seen on PostgreSQL)."""
-    if LedgerAccount.objects.filter(owner=None).count() < len(Kind.values) - len(LedgerAccount.USER_KINDS):
-        for kind in Kind.values:
-            if kind not in LedgerAccount.USER_KINDS:
-                system_account(kind)
-    for user in users:
-        if user is not None:
-            user_account(user, Kind.USER_MAIN)
-            user_account(user, Kind.USER_BONUS)
+    """Every account a posting may touch, in one query, creating missing ones. Called BEFORE any row lock is
+    taken: an INSERT that waits on another transaction's uncommitted twin while holding account locks is how
+    deadlocks start (the PostgreSQL concurrency tests found exactly that)."""
+    ids = {u.pk for u in users if u is not None}
+
+    def fetch():
+        rows = LedgerAccount.objects.filter(Q(owner__isnull=True) | Q(owner_id__in=ids))
+        return Accounts({(a.owner_id, a.kind): a for a in rows})
+
+    found = fetch()
+    wanted = [(None, k) for k in SYSTEM_KINDS] + [(pk, k) for pk in ids for k in LedgerAccount.USER_KINDS]
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        for owner_id, kind in missing:
+            LedgerAccount.objects.get_or_create(owner_id=owner_id, kind=kind)
+        found = fetch()
+    return found
 
 
 def _lock_accounts(accounts):
@@ -193,10 +214,8 @@ def escrow_hold(*, buyer, amount_cents, reference, idempotency_key):
 
     if (hold := existing_hold()) is not None:
         return hold
-    _ensure_accounts(buyer)
-    main = user_account(buyer, Kind.USER_MAIN)
-    bonus = user_account(buyer, Kind.USER_BONUS)
-    escrow = system_account(Kind.ESCROW)
+    acc = _ensure_accounts(buyer)
+    main, bonus, escrow = acc.of(buyer, Kind.USER_MAIN), acc.of(buyer, Kind.USER_BONUS), acc.system(Kind.ESCROW)
     locked = _lock_accounts([main, bonus, escrow])
     if (hold := existing_hold()) is not None:
         return hold
@@ -234,16 +253,16 @@ def _attached_referral(user, at):
     return None
 
 
-def _sale_legs(*, hold, seller, sold_cents, sold_main_cents, escrow, now):
+def _sale_legs(*, hold, seller, sold_cents, sold_main_cents, acc, now):
     """P3 + P7: `sold_cents` of the hold goes to the seller (80 %) and the platform (the rest); referral
     partners of the buyer (3.5 %) and of the seller (2.5 %) are paid from the platform's share, counted on the
     money that came from the buyer's main part. Returns (legs, commissions to record)."""
     if sold_cents == 0:
         return [], []
     seller_cents = rules.seller_share_cents(sold_cents)
-    platform = system_account(Kind.PLATFORM)
+    platform = acc.system(Kind.PLATFORM)
     platform_cents = sold_cents - seller_cents
-    legs = [(escrow, -sold_cents), (user_account(seller, Kind.USER_MAIN), seller_cents)]
+    legs = [(acc.system(Kind.ESCROW), -sold_cents), (acc.of(seller, Kind.USER_MAIN), seller_cents)]
     commissions = []
     for person, kind, basis_points in (
         (hold.buyer, ReferralCommission.Kind.PURCHASE, rules.REFERRAL_PURCHASE_BASIS_POINTS),
@@ -257,7 +276,7 @@ def _sale_legs(*, hold, seller, sold_cents, sold_main_cents, escrow, now):
             continue
         cents = min(cents, platform_cents)
         platform_cents -= cents
-        legs.append((user_account(referral.partner, Kind.USER_MAIN), cents))
+        legs.append((acc.of(referral.partner, Kind.USER_MAIN), cents))
         commissions.append((referral, kind, sold_main_cents, cents))
     legs.append((platform, platform_cents))
     return legs, commissions
@@ -273,7 +292,7 @@ def _resolve(*, hold, status, seller=None, refund_cents=0):
             referred_id__in=[hold.buyer_id, getattr(seller, "pk", None)]
         ).select_related("partner")
     ]
-    _ensure_accounts(hold.buyer, seller, *partners)
+    acc = _ensure_accounts(hold.buyer, seller, *partners)
     hold = EscrowHold.objects.select_for_update(of=("self",)).select_related("buyer").get(pk=hold.pk)
     if status == EscrowHold.Status.REFUNDED:
         refund_cents = hold.amount_cents
@@ -286,22 +305,22 @@ def _resolve(*, hold, status, seller=None, refund_cents=0):
         raise DomainError("The buyer cannot be paid as the seller of their own order.")
     if not 0 <= refund_cents <= hold.amount_cents:
         raise DomainError(f"The refund must be between $0.00 and {money(hold.amount_cents)}.")
-    escrow = system_account(Kind.ESCROW)
+    escrow = acc.system(Kind.ESCROW)
     # Refunds give the bonus part back first (it was spent first), then the main part: promo money never
     # turns into withdrawable money.
     bonus_back = min(refund_cents, hold.bonus_cents)
     main_back = refund_cents - bonus_back
     legs = []
     if bonus_back:
-        legs += [(escrow, -bonus_back), (user_account(hold.buyer, Kind.USER_BONUS), bonus_back)]
+        legs += [(escrow, -bonus_back), (acc.of(hold.buyer, Kind.USER_BONUS), bonus_back)]
     if main_back:
-        legs += [(escrow, -main_back), (user_account(hold.buyer, Kind.USER_MAIN), main_back)]
+        legs += [(escrow, -main_back), (acc.of(hold.buyer, Kind.USER_MAIN), main_back)]
     sale_legs, commissions = _sale_legs(
         hold=hold,
         seller=seller,
         sold_cents=hold.amount_cents - refund_cents,
         sold_main_cents=hold.main_cents - main_back,
-        escrow=escrow,
+        acc=acc,
         now=now,
     )
     kind = {
@@ -387,13 +406,14 @@ def _check_topup_amount(amount_cents):
 
 def _topup_credit(topup, *, card_fingerprint="", card_last4=""):
     """Credit a locked, not yet credited top-up: Stripe clearing → the user's main part."""
+    acc = _ensure_accounts(topup.user)
     tx, _ = _post(
         kind=TxKind.TOPUP,
         reference=f"topup:{topup.pk}",
         idempotency_key=f"topup:{topup.pk}",
         legs=[
-            (system_account(Kind.STRIPE_CLEARING), -topup.amount_cents),
-            (user_account(topup.user, Kind.USER_MAIN), topup.amount_cents),
+            (acc.system(Kind.STRIPE_CLEARING), -topup.amount_cents),
+            (acc.of(topup.user, Kind.USER_MAIN), topup.amount_cents),
         ],
         memo="Test mode" if topup.is_test else (f"Card •••• {card_last4}" if card_last4 else "Card"),
     )
@@ -539,7 +559,7 @@ def promo_redeem(*, user, code):
     typed = (code or "").strip().upper()
     if not typed:
         raise DomainError("Type a promo code.", field="code")
-    _ensure_accounts(user)
+    acc = _ensure_accounts(user)
     promo = PromoCode.objects.select_for_update().filter(code=typed).first()
     now = timezone.now()
     if promo is None or not promo.is_active:
@@ -557,8 +577,8 @@ def promo_redeem(*, user, code):
         reference=f"promo:{promo.code}",
         idempotency_key=f"promo:{promo.pk}:{user.pk}",
         legs=[
-            (system_account(Kind.PROMO), -promo.amount_cents),
-            (user_account(user, Kind.USER_BONUS), promo.amount_cents),
+            (acc.system(Kind.PROMO), -promo.amount_cents),
+            (acc.of(user, Kind.USER_BONUS), promo.amount_cents),
         ],
         memo=promo.code,
     )
@@ -634,9 +654,8 @@ def withdrawal_request(*, user, amount_cents):
     cards = selectors.topup_cards(user)
     if cards and details.card_fingerprint not in cards:
         raise DomainError("Money added by card can only be withdrawn to that card. Update your payout card.")
-    _ensure_accounts(user)
-    main = user_account(user, Kind.USER_MAIN)
-    payouts_account = system_account(Kind.PAYOUTS)
+    acc = _ensure_accounts(user)
+    main, payouts_account = acc.of(user, Kind.USER_MAIN), acc.system(Kind.PAYOUTS)
     locked = _lock_accounts([main, payouts_account])
     main_cents = locked[main.pk].balance_cents
     recent_card = selectors.recent_card_money_cents(user)
@@ -704,7 +723,7 @@ def withdrawal_reject(*, withdrawal, staff_user, reason):
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Write the reason for the user.")
-    _ensure_accounts(withdrawal.user)
+    acc = _ensure_accounts(withdrawal.user)
     withdrawal = _locked_withdrawal(withdrawal)
     if withdrawal.status not in (Withdrawal.Status.REQUESTED, Withdrawal.Status.APPROVED):
         raise DomainError(f"This request is already {withdrawal.get_status_display().lower()}.")
@@ -713,8 +732,8 @@ def withdrawal_reject(*, withdrawal, staff_user, reason):
         reference=f"withdrawal:{withdrawal.pk}",
         idempotency_key=f"withdrawal:{withdrawal.pk}:resolve",
         legs=[
-            (system_account(Kind.PAYOUTS), -withdrawal.amount_cents),
-            (user_account(withdrawal.user, Kind.USER_MAIN), withdrawal.amount_cents),
+            (acc.system(Kind.PAYOUTS), -withdrawal.amount_cents),
+            (acc.of(withdrawal.user, Kind.USER_MAIN), withdrawal.amount_cents),
         ],
         memo=reason[:200],
     )
@@ -747,7 +766,7 @@ def payout_batch_run(*, now=None, force=False):
     None when there is nothing to pay (or it is not a payout day)."""
     if not force and not payout_day(now):
         return None
-    _ensure_accounts()
+    acc = _ensure_accounts()
     due = list(
         Withdrawal.objects.select_for_update(skip_locked=True)
         .filter(status=Withdrawal.Status.APPROVED, batch__isnull=True)
@@ -757,9 +776,9 @@ def payout_batch_run(*, now=None, force=False):
         return None
     provider = payouts.get_provider()
     batch = PayoutBatch.objects.create(provider=provider.name)
-    payouts_account = system_account(Kind.PAYOUTS)
-    clearing = system_account(Kind.STRIPE_CLEARING)
-    platform = system_account(Kind.PLATFORM)
+    payouts_account = acc.system(Kind.PAYOUTS)
+    clearing = acc.system(Kind.STRIPE_CLEARING)
+    platform = acc.system(Kind.PLATFORM)
     paid_at = timezone.now()
     for withdrawal in due:
         legs = [(payouts_account, -withdrawal.amount_cents), (clearing, withdrawal.payout_cents)]

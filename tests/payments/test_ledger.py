@@ -98,4 +98,4 @@ def test_p9_ledger_check_notices_escrow_not_matching_open_holds(user):
     fund(user, 5000)
     h = services.escrow_hold(buyer=user, amount_cents=1000, reference="order:1", idempotency_key="k")
     type(h).objects.filter(pk=h.pk).update(amount_cents=900, main_cents=900)
-    assert any("open holds total 900" in p for p in ledger_problems())
+    assert any("open holds total 900" in p for p in ledger_problems()), ledger_problems()
