@@ -210,6 +210,10 @@ class Kwork(models.Model):
         return self.price_cents * rules.SELLER_SHARE_PERCENT // 100
 
     @property
+    def seller_rating_display(self):
+        return f"{self.seller_rating:.1f}"
+
+    @property
     def is_listed(self):
         """Shown in the catalogue and search (C9–C11)."""
         return self.status == self.Status.ACTIVE and not self.auto_paused and not self.weekend_hidden
