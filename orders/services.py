@@ -883,13 +883,26 @@ def _sweep_batches(*, model, due, order_by, handle, batch_size):
         if not ids:
             return handled
         for pk in ids:
-            with transaction.atomic():
-                row = _lock_due(model, pk, due)
-                if row is None:
-                    skipped.add(pk)
-                    continue
-                handle(row)
+            if _handle_one(model, pk, due, handle):
                 handled += 1
+            else:
+                skipped.add(pk)
+
+
+def _handle_one(model, pk, due, handle):
+    """One due row in its own transaction. False when it is not ours to handle now (locked by another sweep,
+    no longer due) or when handling it failed: the failure is logged, its transaction rolled back, and the row
+    stays due for the next run — one bad row never stops the sweep."""
+    try:
+        with transaction.atomic():
+            row = _lock_due(model, pk, due)
+            if row is None:
+                return False
+            handle(row)
+            return True
+    except Exception:
+        logger.exception("orders sweep: %s %s could not be handled; left for the next run", model.__name__, pk)
+        return False
 
 
 @contextmanager

@@ -142,28 +142,28 @@ def test_o6_two_autocomplete_sweeps_at_once_release_each_order_once():
     assert_ledger_ok()
 
 
-def test_o3_sweep_dying_midway_loses_nothing_and_doubles_nothing(monkeypatch):
+def test_o3_order_failing_midway_is_rolled_back_alone_and_done_by_the_next_run(monkeypatch, caplog):
     orders = new_orders(10)
     Order.objects.filter(pk__in=[o.pk for o in orders]).update(accept_by=timezone.now() - timedelta(minutes=1))
     real_refund = services.payment_services.escrow_refund
     calls = {"n": 0}
 
-    def dying_refund(*, hold):
+    def failing_refund(*, hold):
         calls["n"] += 1
         if calls["n"] == 5:
-            raise RuntimeError("worker lost")
+            raise RuntimeError("ledger unavailable")
         return real_refund(hold=hold)
 
-    monkeypatch.setattr(services.payment_services, "escrow_refund", dying_refund)
-    with pytest.raises(RuntimeError, match="worker lost"):
-        services.orders_autocancel_unaccepted(batch_size=4)
-    # The four orders before the crash are cancelled and refunded; the fifth rolled back entirely.
-    assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 4
-    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ESCROW_REFUND).count() == 4
-    assert OrderEvent.objects.filter(kind=OrderEvent.Kind.CANCELLED).count() == 4
+    monkeypatch.setattr(services.payment_services, "escrow_refund", failing_refund)
+    assert services.orders_autocancel_unaccepted(batch_size=4) == 9
+    assert "could not be handled; left for the next run" in caplog.text
+    # The fifth order rolled back entirely: still new, still held, no event.
+    assert Order.objects.filter(status=Order.Status.NEW).count() == 1
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ESCROW_REFUND).count() == 9
+    assert OrderEvent.objects.filter(kind=OrderEvent.Kind.CANCELLED).count() == 9
     assert_ledger_ok()
     monkeypatch.setattr(services.payment_services, "escrow_refund", real_refund)
-    assert services.orders_autocancel_unaccepted(batch_size=4) == 6
+    assert services.orders_autocancel_unaccepted(batch_size=4) == 1
     assert services.orders_autocancel_unaccepted(batch_size=4) == 0
     assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 10
     assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ESCROW_REFUND).count() == 10
