@@ -672,3 +672,18 @@ def test_o14_every_change_appears_in_the_timeline_with_who_and_from_to(client, b
     ):
         assert text in timeline, text
     assert rules.REVIEW_DAYS == 3
+
+
+def test_t4_chat_messages_over_the_rate_limit_get_a_clear_429(client, buyer, kwork):
+    from orders import ui_helpers
+
+    limit = int(ui_helpers.RATE_MESSAGE.split("/")[0])
+    order = started(buyer=buyer, kwork=kwork)
+    login(client, buyer)
+    url = reverse("orders:message_send", args=[order.pk])
+    with time_machine.travel(T0, tick=False):  # one rate window
+        assert {client.post(url, {"text": f"message {n}"}).status_code for n in range(limit)} == {302}
+        response = client.post(url, {"text": "one too many"})
+    assert response.status_code == 429
+    assert "Slow down a little" in response.content.decode()
+    assert OrderMessage.objects.filter(order=order).count() == limit
