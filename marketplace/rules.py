@@ -66,6 +66,7 @@ CATALOGUE_PAGE_SIZE = 24
 SEARCH_PAGE_SIZE = 24
 SEARCH_TRIGRAM_THRESHOLD = 0.45  # word similarity for typo matches (pg_trgm)
 HOME_POPULAR_COUNT = 12
+ANON_GRID_CACHE_SECONDS = 30  # result grids for anonymous visitors (marketplace/caching.py)
 LAST_SEEN_CHOICES_DAYS = (1, 7, 30)
 
 # C13: cart items are kept this long.

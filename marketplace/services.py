@@ -24,6 +24,7 @@ from common.contacts import ensure_no_contacts
 from common.errors import DomainError
 
 from . import hooks, rules
+from .caching import catalogue_changed
 from .models import (
     Attribute,
     CartItem,
@@ -446,6 +447,7 @@ def kwork_image_delete(*, seller, kwork, image_id):
             raise DomainError("An active Kwork needs at least one image; add another before removing this one.")
         name = image.image.name
         image.delete()
+        catalogue_changed()
         transaction.on_commit(lambda: image.image.storage.delete(name))
 
 
@@ -495,6 +497,7 @@ def kwork_approve(*, kwork, moderator):
         kwork.reject_reason, kwork.reject_note = "", ""
         kwork.moderated_at, kwork.moderated_by = now, moderator
         kwork.save()
+        catalogue_changed()
         _notify(
             user=kwork.seller,
             kind="kwork_moderation",
@@ -547,6 +550,7 @@ def kwork_pause(*, seller, kwork):
             raise DomainError("Only an active Kwork can be paused.")
         kwork.status = Status.PAUSED
         kwork.save(update_fields=["status"])
+        catalogue_changed()
     return kwork
 
 
@@ -558,6 +562,7 @@ def kwork_activate(*, seller, kwork):
         kwork.status = Status.ACTIVE
         kwork.auto_paused = seller_profile_for(seller).autopaused
         kwork.save(update_fields=["status", "auto_paused"])
+        catalogue_changed()
     return kwork
 
 
@@ -575,6 +580,7 @@ def seller_weekend_setting_set(*, seller, hide_on_weekends, now=None):
         Kwork.objects.filter(seller=seller).update(
             seller_hides_weekends=hide, weekend_hidden=hide and is_weekend_window(now)
         )
+        catalogue_changed()
     return profile
 
 
@@ -593,6 +599,8 @@ def kworks_weekend_sync(*, now=None):
         else:
             hidden = 0
             shown = Kwork.objects.filter(weekend_hidden=True).update(weekend_hidden=False)
+        if hidden or shown:
+            catalogue_changed()
     return hidden, shown
 
 
@@ -611,6 +619,7 @@ def kwork_autopause_sync(*, seller, in_progress_count):
             profile.autopaused, profile.autopaused_at = True, timezone.now()
             changed += ["autopaused", "autopaused_at"]
             Kwork.objects.filter(seller=seller).update(auto_paused=True)
+            catalogue_changed()
             _notify(
                 user=seller,
                 kind="kwork_autopause",
@@ -626,6 +635,7 @@ def kwork_autopause_sync(*, seller, in_progress_count):
             profile.autopaused, profile.autopaused_at = False, None
             changed += ["autopaused", "autopaused_at"]
             Kwork.objects.filter(seller=seller).update(auto_paused=False)
+            catalogue_changed()
         profile.save(update_fields=changed)
     return profile.autopaused
 
@@ -635,22 +645,28 @@ def kwork_autopause_sync(*, seller, in_progress_count):
 
 def seller_stats_sync(*, seller, rating, feedback_count, responsibility=0.0, level=hooks.NEWBIE):
     """The ratings app calls this when a seller's figures change; copied onto the Kworks for fast sorting."""
-    return Kwork.objects.filter(seller=seller).update(
-        seller_rating=rating,
-        seller_feedback_count=feedback_count,
-        seller_responsibility=responsibility,
-        seller_level=level,
-    )
+    with transaction.atomic():
+        updated = Kwork.objects.filter(seller=seller).update(
+            seller_rating=rating,
+            seller_feedback_count=feedback_count,
+            seller_responsibility=responsibility,
+            seller_level=level,
+        )
+        catalogue_changed()
+    return updated
 
 
 def kwork_stats_sync(*, kwork, rating, feedback_count, conversion=0.0, orders_count=0, top_rated=False):
-    return Kwork.objects.filter(pk=kwork.pk).update(
-        rating=rating,
-        feedback_count=feedback_count,
-        conversion=conversion,
-        orders_count=orders_count,
-        top_rated=top_rated,
-    )
+    with transaction.atomic():
+        updated = Kwork.objects.filter(pk=kwork.pk).update(
+            rating=rating,
+            feedback_count=feedback_count,
+            conversion=conversion,
+            orders_count=orders_count,
+            top_rated=top_rated,
+        )
+        catalogue_changed()
+    return updated
 
 
 # --- favourites and cart (C13) ---------------------------------------------------------------------------

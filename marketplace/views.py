@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -11,7 +12,7 @@ from accounts import selectors as account_selectors
 from common.errors import DomainError
 from common.ratelimit import ratelimit
 
-from . import forms, rules, selectors, services
+from . import caching, forms, rules, selectors, services
 from .models import Category, Kwork
 from .pricing import price_quote
 
@@ -58,44 +59,76 @@ def category(request, slug):
     category = selectors.category_get(slug=slug)
     attributes = selectors.category_attributes(category)
     filters = selectors.CatalogueFilters.from_query(request.GET, attributes)
-    page = selectors.catalogue_page(
-        category=category, filters=filters, attributes=attributes, page_number=request.GET.get("page")
-    )
-    context = {
-        "category": category,
-        "parent": category.parent if category.is_subcategory else category,
-        "subcategories": (category.parent if category.is_subcategory else category).children.all(),
-        "attributes": attributes,
-        "filters": filters,
-        "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
-        "seen_choices": rules.LAST_SEEN_CHOICES_DAYS,
-        "page": page,
-        "query_string": _query_string(request),
-        "favourite_ids": selectors.favourite_ids(user=request.user, kworks=page.object_list),
-    }
+
+    def results():
+        page = selectors.catalogue_page(
+            category=category, filters=filters, attributes=attributes, page_number=request.GET.get("page")
+        )
+        return render_to_string(
+            "marketplace/partials/results.html",
+            {
+                "page": page,
+                "filters": filters,
+                "query_string": _query_string(request),
+                "favourite_ids": selectors.favourite_ids(user=request.user, kworks=page.object_list),
+            },
+            request=request,
+        )
+
+    results_html = caching.cached_grid(request, weekend=services.is_weekend_window(), render=results)
     if request.htmx and request.htmx.target == "results":
-        return render(request, "marketplace/partials/results.html", context)
-    return render(request, "marketplace/category.html", context)
+        return HttpResponse(results_html)
+    parent = category.parent if category.is_subcategory else category
+    return render(
+        request,
+        "marketplace/category.html",
+        {
+            "category": category,
+            "parent": parent,
+            "subcategories": parent.children.all(),
+            "attributes": attributes,
+            "filters": filters,
+            "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
+            "results_html": results_html,
+        },
+    )
 
 
 @require_GET
 def search(request):
     query = request.GET.get("q", "").strip()
     filters = selectors.CatalogueFilters.from_query(request.GET)
-    page = selectors.kwork_search(query=query, filters=filters, page_number=request.GET.get("page"))
-    users = account_selectors.users_search(query=query)
-    context = {
-        "query": query,
-        "users": users,
-        "page": page,
-        "filters": filters,
-        "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
-        "query_string": _query_string(request),
-        "favourite_ids": selectors.favourite_ids(user=request.user, kworks=page.object_list),
-    }
+
+    def results():
+        page = selectors.kwork_search(query=query, filters=filters, page_number=request.GET.get("page"))
+        return render_to_string(
+            "marketplace/partials/results.html",
+            {
+                "page": page,
+                "query": query,
+                "filters": filters,
+                "query_string": _query_string(request),
+                "favourite_ids": selectors.favourite_ids(user=request.user, kworks=page.object_list),
+            },
+            request=request,
+        )
+
+    results_html = (
+        caching.cached_grid(request, weekend=services.is_weekend_window(), render=results) if query else ""
+    )
     if request.htmx and request.htmx.target == "results":
-        return render(request, "marketplace/partials/results.html", context)
-    return render(request, "marketplace/search.html", context)
+        return HttpResponse(results_html)
+    return render(
+        request,
+        "marketplace/search.html",
+        {
+            "query": query,
+            "users": account_selectors.users_search(query=query),
+            "filters": filters,
+            "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
+            "results_html": results_html,
+        },
+    )
 
 
 def _choice_from(request):

@@ -227,6 +227,7 @@ def test_c12_postgres_search_queries_do_not_grow_with_typos(client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    client.force_login(UserFactory())  # logged in: the grid is never served from the anonymous cache
     counts = []
     for n in (1, 50):
         _fill(n, SubcategoryFactory())
@@ -345,3 +346,16 @@ def test_search_page_without_query(client):
     response = client.get(reverse("marketplace:search"))
     assert response.status_code == 200
     assert "Type what you need" in response.text
+
+
+def test_c12_anonymous_grid_is_cached_until_the_catalogue_changes(client, django_assert_max_num_queries):
+    sub = SubcategoryFactory()
+    kwork = KworkFactory(category=sub, title="I will be cached for visitors")
+    url = reverse("marketplace:category", args=[sub.slug])
+    assert kwork.title in client.get(url).text
+    with django_assert_max_num_queries(3):  # category, subcategories, attributes: the grid comes from the cache
+        assert kwork.title in client.get(url).text
+    services.kwork_pause(seller=kwork.seller, kwork=kwork)  # bumps the catalogue version on commit
+    assert kwork.title not in client.get(url).text
+    client.force_login(UserFactory())  # logged-in people always get a fresh grid
+    assert client.get(url).context["page"].paginator.count == 0
