@@ -28,7 +28,7 @@ import stripe
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import BigIntegerField, Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -183,8 +183,16 @@ def _post(*, kind, reference, idempotency_key, legs, memo="", locked=None):
         LedgerEntry(transaction=tx, account_id=pk, amount_cents=cents, balance_after_cents=new_balances[pk])
         for pk, cents in sorted(totals.items())
     )
-    for pk, balance in new_balances.items():
+    if len(new_balances) == 1:
+        ((pk, balance),) = new_balances.items()
         LedgerAccount.objects.filter(pk=pk).update(balance_cents=balance)
+    else:  # one UPDATE for every leg
+        LedgerAccount.objects.filter(pk__in=list(new_balances)).update(
+            balance_cents=Case(
+                *(When(pk=pk, then=Value(b)) for pk, b in new_balances.items()), output_field=BigIntegerField()
+            )
+        )
+    for pk, balance in new_balances.items():
         locked[pk].balance_cents = balance
     return tx, True
 
@@ -246,14 +254,14 @@ def escrow_hold(*, buyer, amount_cents, reference, idempotency_key):
         raise DomainError("This order has already been paid.") from exc
 
 
-def _attached_referral(user, at):
-    referral = Referral.objects.filter(referred=user).select_related("partner").first()
+def _attached_referral(user, at, referrals):
+    referral = next((r for r in referrals if r.referred_id == user.pk), None)
     if referral and referral.partner.is_active and selectors.referral_is_attached(referral, at=at):
         return referral
     return None
 
 
-def _sale_legs(*, hold, seller, sold_cents, sold_main_cents, acc, now):
+def _sale_legs(*, hold, seller, sold_cents, sold_main_cents, acc, now, referrals):
     """P3 + P7: `sold_cents` of the hold goes to the seller (80 %) and the platform (the rest); referral
     partners of the buyer (3.5 %) and of the seller (2.5 %) are paid from the platform's share, counted on the
     money that came from the buyer's main part. Returns (legs, commissions to record)."""
@@ -268,7 +276,7 @@ def _sale_legs(*, hold, seller, sold_cents, sold_main_cents, acc, now):
         (hold.buyer, ReferralCommission.Kind.PURCHASE, rules.REFERRAL_PURCHASE_BASIS_POINTS),
         (seller, ReferralCommission.Kind.SALE, rules.REFERRAL_SALE_BASIS_POINTS),
     ):
-        referral = _attached_referral(person, now)
+        referral = _attached_referral(person, now, referrals)
         if referral is None:
             continue
         cents = rules.basis_points_of(sold_main_cents, basis_points)
@@ -286,13 +294,12 @@ def _resolve(*, hold, status, seller=None, refund_cents=0):
     """Resolve a hold exactly once. A retry of the same operation (same status, seller and refund) returns the
     same transaction; any other operation on a resolved hold raises DomainError."""
     now = timezone.now()
-    partners = [
-        r.partner
-        for r in Referral.objects.filter(
-            referred_id__in=[hold.buyer_id, getattr(seller, "pk", None)]
-        ).select_related("partner")
-    ]
-    acc = _ensure_accounts(hold.buyer, seller, *partners)
+    referrals = list(
+        Referral.objects.filter(referred_id__in=[hold.buyer_id, getattr(seller, "pk", None)]).select_related(
+            "partner"
+        )
+    )
+    acc = _ensure_accounts(hold.buyer, seller, *[r.partner for r in referrals])
     hold = EscrowHold.objects.select_for_update(of=("self",)).select_related("buyer").get(pk=hold.pk)
     if status == EscrowHold.Status.REFUNDED:
         refund_cents = hold.amount_cents
@@ -322,6 +329,7 @@ def _resolve(*, hold, status, seller=None, refund_cents=0):
         sold_main_cents=hold.main_cents - main_back,
         acc=acc,
         now=now,
+        referrals=referrals,
     )
     kind = {
         EscrowHold.Status.RELEASED: TxKind.ESCROW_RELEASE,
