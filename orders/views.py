@@ -230,10 +230,9 @@ def requirements(request, pk):
 def start(request, pk):
     order = _order_for(request, pk)
     try:
-        services.order_start(order=order, seller=request.user)
+        order = services.order_start(order=order, seller=request.user)
     except DomainError as exc:
         return _refused(request, order, exc)
-    order.refresh_from_db()
     return _done(request, order, f"Work started. The order is due {order.due_at:%-d %b, %H:%M} UTC.")
 
 
@@ -250,7 +249,7 @@ def deliver(request, pk):
         call=lambda order, data: services.order_deliver(
             order=order, seller=request.user, message=data["message"], files=data["files"]
         ),
-        success="Delivered. The buyer has 3 days to accept the work or ask for a revision.",
+        success=f"Delivered. The buyer has {rules.REVIEW_DAYS} days to accept the work or ask for a revision.",
     )
 
 
