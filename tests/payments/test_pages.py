@@ -79,3 +79,18 @@ def test_t6_support_role_has_the_withdrawal_permissions():
 
     perms = set(Group.objects.get(name="Support").permissions.values_list("codename", flat=True))
     assert {"view_withdrawal", "change_withdrawal", "view_payoutbatch"} <= perms
+
+
+def test_p1_p8_demo_gives_bella_main_and_bonus_money_once(db):
+    from accounts import demo as account_demo
+    from accounts.models import User
+    from payments import demo
+    from payments.invariants import ledger_problems
+    from payments.selectors import balance_of
+
+    account_demo.seed(lambda *a: None)
+    demo.seed(lambda *a: None)
+    demo.seed(lambda *a: None)  # safe to run again
+    b = balance_of(User.objects.get(username="bella"))
+    assert (b.main_cents, b.bonus_cents) == (15_000, 1000)
+    assert ledger_problems() == []
