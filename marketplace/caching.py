@@ -6,6 +6,7 @@ catalogue lists or how it sorts (approve, pause, activate, automatic pause, week
 bumps the version on commit, so a cached grid never outlives such a change."""
 
 import hashlib
+import os
 
 from django.core.cache import cache
 from django.db import transaction
@@ -43,13 +44,19 @@ def grid_key(request, *, weekend):
     return f"mkt:grid:{catalogue_version()}:{int(weekend)}:{path}"
 
 
+def cache_seconds():
+    # MARKETPLACE_GRID_CACHE_SECONDS=0 turns the cache off (bench/catalogue_bench.py --no-grid-cache).
+    return int(os.environ.get("MARKETPLACE_GRID_CACHE_SECONDS", rules.ANON_GRID_CACHE_SECONDS))
+
+
 def cached_grid(request, *, weekend, render):
     """The grid's HTML: from the cache for anonymous visitors, else `render()` (and stored)."""
-    if request.user.is_authenticated:
+    seconds = cache_seconds()
+    if request.user.is_authenticated or seconds <= 0:
         return render()
     key = grid_key(request, weekend=weekend)
     html = cache.get(key)
     if html is None:
         html = render()  # rendered by our own templates: escaped already
-        cache.set(key, str(html), timeout=rules.ANON_GRID_CACHE_SECONDS)
+        cache.set(key, str(html), timeout=seconds)
     return mark_safe(html)  # noqa: S308
