@@ -148,9 +148,6 @@ def _post(*, kind, reference, idempotency_key, legs, memo="", locked=None):
     may not go negative below zero. Must run inside transaction.atomic (the caller's unit of work)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("_post must run inside transaction.atomic")
-    existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing, False
     totals = defaultdict(int)
     accounts = {}
     for account, cents in legs:
@@ -165,7 +162,7 @@ def _post(*, kind, reference, idempotency_key, legs, memo="", locked=None):
         raise ValueError("a ledger transaction needs at least one non-zero leg")
     if locked is None or not set(totals) <= set(locked):
         locked = _lock_accounts(accounts.values())
-    # Under the locks: a concurrent twin with the same key has committed by now (or never will).
+    # Checked under the locks: a concurrent twin with the same key has committed by now (or never will).
     existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing, False
@@ -220,8 +217,6 @@ def escrow_hold(*, buyer, amount_cents, reference, idempotency_key):
             return hold
         raise DomainError("This order has already been paid.")
 
-    if (hold := existing_hold()) is not None:
-        return hold
     acc = _ensure_accounts(buyer)
     main, bonus, escrow = acc.of(buyer, Kind.USER_MAIN), acc.of(buyer, Kind.USER_BONUS), acc.system(Kind.ESCROW)
     locked = _lock_accounts([main, bonus, escrow])

@@ -208,3 +208,33 @@ def test_p7_referrals_page_lists_people_and_earnings(user_client, user, seller):
     html = user_client.get("/referrals/").content.decode()
     assert f"/r/{user.username}/" in html
     assert "Robin Referred" in html and "$0.35" in html and "active" in html
+
+
+def test_p8_staff_create_promo_codes_in_the_admin_and_ledger_is_read_only_there(client, user):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("boss", "boss@example.com", "x-long-pass-1")
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/payments/promocode/add/",
+        {
+            "code": "summer25",
+            "amount_cents": "2500",
+            "valid_from_0": "2026-01-01",
+            "valid_from_1": "00:00:00",
+            "is_active": "on",
+            "note": "",
+            "created_at_0": "2026-01-01",
+            "created_at_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert PromoCode.objects.get().code == "SUMMER25"
+    services.promo_redeem(user=user, code="summer25")
+    from payments.models import LedgerEntry
+
+    entry = LedgerEntry.objects.first()
+    assert client.get(f"/admin/payments/ledgerentry/{entry.pk}/change/").status_code in (302, 403, 404)
+    assert client.get("/admin/payments/ledgertransaction/add/").status_code == 403
+    page = client.get(f"/admin/payments/ledgertransaction/{entry.transaction_id}/change/")
+    assert page.status_code == 200 and b"Save" not in page.content
