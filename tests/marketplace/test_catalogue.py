@@ -359,3 +359,15 @@ def test_c12_anonymous_grid_is_cached_until_the_catalogue_changes(client, django
     assert kwork.title not in client.get(url).text
     client.force_login(UserFactory())  # logged-in people always get a fresh grid
     assert client.get(url).context["page"].paginator.count == 0
+
+
+def test_c10_weekend_beat_task_runs_the_service(seller):
+    from marketplace.tasks import kworks_weekend_sync
+
+    kwork = KworkFactory(seller=seller)
+    with time_machine.travel(THURSDAY_NOON, tick=False):
+        services.seller_weekend_setting_set(seller=seller, hide_on_weekends=True)
+    with time_machine.travel(FRIDAY_NOON, tick=False):
+        assert kworks_weekend_sync.delay().get() == {"hidden": 1, "shown": 0}
+    kwork.refresh_from_db()
+    assert kwork.weekend_hidden

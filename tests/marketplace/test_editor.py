@@ -291,3 +291,54 @@ def test_c7_submit_needs_an_image_then_waits_in_the_queue(seller, kwork_data):
     assert kwork.status == Kwork.Status.MODERATION and kwork.review_requested_at is not None
     with pytest.raises(DomainError, match="already waiting for moderation"):
         services.kwork_submit(seller=seller, kwork=kwork)
+
+
+def test_c4_editor_page_saves_packages_from_the_price_points(client, seller, subcategory):
+    for tier, cents in (("economy", 1500), ("standard", 3000), ("business", 8000)):
+        PackagePricePoint.objects.create(category=subcategory.parent, tier=tier, price_cents=cents)
+    client.force_login(seller)
+    cms = subcategory.attributes.get()
+    form = {
+        "category": subcategory.pk,
+        "title": "I will design a logo in three packages",
+        "description": "A clean logo for your brand, with the files you need, in the package that fits your budget.",
+        "volume": "1 logo",
+        "price": "10",
+        "lead_time_days": "3",
+        f"attr_{cms.pk}": cms.choices.first().pk,
+        "uses_packages": "on",
+        "package_economy_description": "1 concept",
+        "package_economy_price": "1500",
+        "package_economy_days": "2",
+        "package_standard_description": "2 concepts\nSVG",
+        "package_standard_price": "3000",
+        "package_standard_days": "3",
+        "package_business_description": "3 concepts\nAll files",
+        "package_business_price": "8000",
+        "package_business_days": "5",
+    }
+    page = client.get(reverse("marketplace:kwork_new"), {"category": subcategory.pk})
+    assert '<option value="3000">$30</option>' in page.text  # only the category's points are offered
+    response = client.post(reverse("marketplace:kwork_new"), form)
+    assert response.status_code == 302
+    kwork = Kwork.objects.get()
+    assert kwork.uses_packages and kwork.packages.count() == 3
+
+
+def test_c7_editor_page_on_an_approved_kwork_keeps_the_approved_version(client, seller, kwork_data):
+    kwork = services.kwork_create(seller=seller, data=kwork_data())
+    Kwork.objects.filter(pk=kwork.pk).update(status=Kwork.Status.ACTIVE, approved_at="2026-11-01T10:00Z")
+    KworkImage.objects.create(kwork=kwork, image=png_upload())
+    client.force_login(seller)
+    page = client.get(reverse("marketplace:kwork_edit", args=[kwork.pk]))
+    form = {key: value for key, value in page.context["form"].initial.items() if value not in (None, "")}
+    form["category"] = kwork.category_id
+    form["title"] = "I will build a faster WordPress website"
+    response = client.post(
+        reverse("marketplace:kwork_edit", args=[kwork.pk]), {**form, "submit": "1"}, follow=True
+    )
+    assert "Sent to moderation." in response.text
+    kwork.refresh_from_db()
+    assert kwork.title == "I will build a WordPress website for your business"
+    assert kwork.pending_changes["title"] == "I will build a faster WordPress website"
+    assert kwork.review_requested_at is not None and kwork.is_listed
