@@ -286,7 +286,10 @@ def cart_checkout(*, buyer, item_ids=None):
         .prefetch_related("options", "kwork__options", "kwork__packages")
     )
     if item_ids is not None:
-        ids = {int(pk) for pk in item_ids}
+        try:
+            ids = {int(pk) for pk in item_ids}
+        except (TypeError, ValueError):
+            raise DomainError("Choose at least one item of your cart.") from None
         items = items.filter(pk__in=ids)
     items = list(items.order_by("added_at", "pk"))
     if not items:

@@ -261,3 +261,8 @@ def test_c8_marketplace_hook_knows_the_seller_has_orders(seller, kwork):
     assert hooks.seller_has_orders(seller) is False
     place(kwork=kwork)
     assert hooks.seller_has_orders(seller) is True
+
+
+def test_o13_garbage_item_ids_refused(buyer):
+    with pytest.raises(services.DomainError, match=exactly("Choose at least one item of your cart.")):
+        services.cart_checkout(buyer=buyer, item_ids=["x"])
