@@ -294,3 +294,12 @@ def test_p1_stale_check_uses_stripes_tolerance(client, pending_topup, user):
 
 def test_p1_webhook_secret_fixture_matches(stripe_settings):
     assert stripe_settings.STRIPE_WEBHOOK_SECRET == WEBHOOK_SECRET
+
+
+def test_p1_webhook_is_exempt_from_csrf_but_only_accepts_post(pending_topup, user):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert post_webhook(strict, session_event(pending_topup)).status_code == 200
+    assert main_cents(user) == 5000
+    assert strict.get("/payments/stripe/webhook/").status_code == 405
