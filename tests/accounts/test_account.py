@@ -188,14 +188,15 @@ def test_a7_request_is_carried_out_only_once(user):
 @pytest.mark.django_db
 def test_a8_mode_switch_changes_menus_and_dashboard(user_client, user):
     page = user_client.get("/dashboard/").content.decode()
-    assert 'data-testid="buyer-dashboard"' in page and "Dashboard</a>" in page
+    assert 'data-testid="buyer-dashboard"' in page
+    assert 'class="nav-link">Favourites</a>' in page and 'class="nav-link">My Kworks</a>' not in page
     user_client.post("/account/mode/", {"mode": "seller"})
     user.refresh_from_db()
     assert user.mode == User.Mode.SELLER
     page = user_client.get("/dashboard/").content.decode()
     assert 'data-testid="seller-dashboard"' in page
     assert 'data-testid="buyer-dashboard"' not in page
-    assert "Seller dashboard" in page
+    assert 'class="nav-link">My Kworks</a>' in page and 'class="nav-link">Favourites</a>' not in page
 
 
 @pytest.mark.django_db

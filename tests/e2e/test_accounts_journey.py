@@ -78,7 +78,8 @@ def test_a1_a4_a8_a9_a11_signup_confirm_login_profile_mode_notification(page, sh
     page.goto("/dashboard/")
     page.click(".mode-switch button:has-text('Seller')")
     page.wait_for_selector("[data-testid=seller-dashboard]")
-    assert page.locator(".main-nav").get_by_text("Seller dashboard").count() == 1
+    assert page.locator(".main-nav > a.nav-link", has_text="My Kworks").count() == 1
+    assert page.locator(".main-nav > a.nav-link", has_text="Favourites").count() == 0
     shot(page, "dashboard-seller")
 
     # The notification centre (A11).
