@@ -60,3 +60,27 @@ def test_o3_seller_can_start_and_buyer_can_quick_cancel(buyer, kwork):
     assert order.status == Order.Status.CANCELLED
     assert main_of(buyer) == 1000
     assert_ledger_ok()
+
+
+def test_o3_o4_o6_current_deadline_and_time_left_follow_the_state(buyer, kwork, seller):
+    fund(buyer, 1000)
+    with time_machine.travel(T0, tick=False):
+        order = services.order_place(buyer=buyer, kwork=kwork)
+        assert order.current_deadline == T0 + timedelta(hours=24)
+        assert order.time_left == timedelta(hours=24)
+        assert order.buyer_can_quick_cancel
+    with time_machine.travel(T0 + timedelta(hours=1), tick=False):
+        order = services.order_start(order=order, seller=seller)
+        assert order.current_deadline == order.due_at == T0 + timedelta(hours=1, days=4)
+        assert not order.buyer_can_quick_cancel
+    with time_machine.travel(order.due_at + timedelta(hours=1), tick=False):
+        assert order.is_overdue  # late even before the sweep marks it
+        assert order.time_left == timedelta(0)
+        services.order_deliver(order=order, seller=seller, message="Late but done")
+        order = fresh(order)
+        assert not order.is_overdue
+        assert order.current_deadline == order.review_until
+    services.order_accept_delivery(order=order, buyer=buyer)
+    order = fresh(order)
+    assert order.current_deadline is None and order.time_left is None
+    assert order.party_of(buyer) == "buyer" and order.party_of(seller) == "seller"
