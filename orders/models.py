@@ -79,19 +79,21 @@ class Order(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["buyer", "status", "-placed_at"], name="order_buyer_status"),
             models.Index(fields=["seller", "status", "-placed_at"], name="order_seller_status"),
-            models.Index(fields=["accept_by"], condition=models.Q(status="new"), name="order_new_accept_by"),
+            models.Index(fields=["accept_by", "id"], condition=models.Q(status="new"), name="order_new_accept_by"),
             models.Index(
-                fields=["due_at"],
+                fields=["due_at", "id"],
                 condition=models.Q(status="in_progress", overdue_at__isnull=True),
                 name="order_progress_due_at",
             ),
             models.Index(
-                fields=["last_activity_at"],
+                fields=["last_activity_at", "id"],
                 condition=models.Q(status="in_progress"),
                 name="order_progress_activity",
             ),
             models.Index(
-                fields=["review_until"], condition=models.Q(status="delivered"), name="order_delivered_review"
+                fields=["review_until", "id"],
+                condition=models.Q(status="delivered"),
+                name="order_delivered_review",
             ),
         ]
         constraints = [
@@ -354,7 +356,7 @@ class CancellationRequest(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(
-                fields=["respond_by"], condition=models.Q(status="pending"), name="cancelreq_pending_due"
+                fields=["respond_by", "id"], condition=models.Q(status="pending"), name="cancelreq_pending_due"
             ),
         ]
         constraints = [
