@@ -12,6 +12,8 @@ Public API for other apps (keyword-only):
     escrow_release(*, hold, seller) -> LedgerTransaction
     escrow_refund(*, hold) -> LedgerTransaction
     escrow_split(*, hold, seller, refund_cents) -> LedgerTransaction
+    escrow_refund_many(*, holds) -> list[LedgerTransaction]            (batch, for timer sweeps)
+    escrow_release_many(*, releases=[(hold, seller), ...]) -> list[LedgerTransaction]
     referral_mark_active(*, user) -> Referral | None
     topup_url(*, amount_cents, next_url) -> str
 and payments.selectors.balance_of(user) -> Balance.
@@ -105,7 +107,8 @@ class Accounts(dict):
     """{(owner id or None, kind): LedgerAccount} for a few people and every system account."""
 
     def of(self, user, kind):
-        return self[(user.pk, kind)]
+        """`user` is a User or its id."""
+        return self[(getattr(user, "pk", user), kind)]
 
     def system(self, kind):
         return self[(None, kind)]
@@ -115,10 +118,10 @@ SYSTEM_KINDS = [k for k in Kind.values if k not in LedgerAccount.USER_KINDS]
 
 
 def _ensure_accounts(*users):
-    """Every account a posting may touch, in one query, creating missing ones. Called BEFORE any row lock is
+    """(`users`: User objects or ids.) Every account a posting may touch, in one query, creating missing ones. Called BEFORE any row lock is
     taken: an INSERT that waits on another transaction's uncommitted twin while holding account locks is how
     deadlocks start (the PostgreSQL concurrency tests found exactly that)."""
-    ids = {u.pk for u in users if u is not None}
+    ids = {getattr(u, "pk", u) for u in users if u is not None}
 
     def fetch():
         rows = LedgerAccount.objects.filter(Q(owner__isnull=True) | Q(owner_id__in=ids))
@@ -141,57 +144,97 @@ def _lock_accounts(accounts):
 
 
 def _post(*, kind, reference, idempotency_key, legs, memo="", locked=None):
-    """The one posting primitive. `legs` = [(account, signed cents), ...] summing to zero.
+    """The one posting primitive, for one transaction. `legs` = [(account, signed cents), ...] summing to zero.
 
     Returns (transaction, created). A repeated idempotency key returns the existing transaction and changes
     nothing. Raises DomainError("Not enough money on your balance.") when a leg would take an account that
     may not go negative below zero. Must run inside transaction.atomic (the caller's unit of work)."""
+    posting = {
+        "kind": kind,
+        "reference": reference,
+        "idempotency_key": idempotency_key,
+        "legs": legs,
+        "memo": memo,
+    }
+    return _post_many([posting], locked=locked)[0]
+
+
+def _post_many(postings, *, locked=None):
+    """The posting primitive itself, for one transaction or a batch (sweeps resolving hundreds of holds):
+    one lock of every account involved, in primary-key order, one idempotency look-up, one INSERT of the
+    transactions, one of the entries and one UPDATE of the balances. Each posting is a dict with kind,
+    reference, idempotency_key, legs and memo; returns [(transaction, created), ...] in the same order. All or
+    nothing: any refused posting raises and the caller's transaction rolls back."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("_post must run inside transaction.atomic")
-    totals = defaultdict(int)
+    prepared = []
     accounts = {}
-    for account, cents in legs:
-        if isinstance(cents, bool) or not isinstance(cents, int):
-            raise TypeError("ledger amounts are integer cents")
-        totals[account.pk] += cents
-        accounts[account.pk] = account
-    if sum(totals.values()) != 0:
-        raise ValueError(f"unbalanced ledger transaction {kind}: {dict(totals)}")
-    totals = {pk: cents for pk, cents in totals.items() if cents}
-    if not totals:
-        raise ValueError("a ledger transaction needs at least one non-zero leg")
-    if locked is None or not set(totals) <= set(locked):
-        locked = _lock_accounts(accounts.values())
+    for posting in postings:
+        totals = defaultdict(int)
+        for account, cents in posting["legs"]:
+            if isinstance(cents, bool) or not isinstance(cents, int):
+                raise TypeError("ledger amounts are integer cents")
+            totals[account.pk] += cents
+            accounts[account.pk] = account
+        if sum(totals.values()) != 0:
+            raise ValueError(f"unbalanced ledger transaction {posting['kind']}: {dict(totals)}")
+        totals = {pk: cents for pk, cents in sorted(totals.items()) if cents}
+        if not totals:
+            raise ValueError("a ledger transaction needs at least one non-zero leg")
+        prepared.append((posting, totals))
+    keys = [posting["idempotency_key"] for posting in postings]
+    if len(set(keys)) != len(keys):
+        raise ValueError("one idempotency key twice in a batch")
+    needed = {pk for _, totals in prepared for pk in totals}
+    if locked is None or not needed <= set(locked):
+        locked = _lock_accounts(accounts[pk] for pk in needed)
     # Checked under the locks: a concurrent twin with the same key has committed by now (or never will).
-    existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing, False
-    new_balances = {}
-    for pk, cents in totals.items():
-        account = locked[pk]
-        new_balance = account.balance_cents + cents
-        if new_balance < 0 and not account.may_go_negative:
-            raise DomainError(NOT_ENOUGH_MONEY)
-        new_balances[pk] = new_balance
-    tx = LedgerTransaction.objects.create(
-        kind=kind, reference=reference, idempotency_key=idempotency_key, memo=memo[:200]
-    )
-    LedgerEntry.objects.bulk_create(
-        LedgerEntry(transaction=tx, account_id=pk, amount_cents=cents, balance_after_cents=new_balances[pk])
-        for pk, cents in sorted(totals.items())
-    )
-    if len(new_balances) == 1:
-        ((pk, balance),) = new_balances.items()
-        LedgerAccount.objects.filter(pk=pk).update(balance_cents=balance)
-    else:  # one UPDATE for every leg
-        LedgerAccount.objects.filter(pk__in=list(new_balances)).update(
-            balance_cents=Case(
-                *(When(pk=pk, then=Value(b)) for pk, b in new_balances.items()), output_field=BigIntegerField()
+    existing = {t.idempotency_key: t for t in LedgerTransaction.objects.filter(idempotency_key__in=keys)}
+    balances = {pk: locked[pk].balance_cents for pk in needed}
+    new = []
+    for posting, totals in prepared:
+        if posting["idempotency_key"] in existing:
+            continue
+        entries = []
+        for pk, cents in totals.items():
+            balances[pk] += cents
+            if balances[pk] < 0 and not locked[pk].may_go_negative:
+                raise DomainError(NOT_ENOUGH_MONEY)
+            entries.append((pk, cents, balances[pk]))
+        new.append((posting, entries))
+    created = {}
+    if new:
+        txs = LedgerTransaction.objects.bulk_create(
+            LedgerTransaction(
+                kind=posting["kind"],
+                reference=posting["reference"],
+                idempotency_key=posting["idempotency_key"],
+                memo=posting.get("memo", "")[:200],
             )
+            for posting, _ in new
         )
-    for pk, balance in new_balances.items():
-        locked[pk].balance_cents = balance
-    return tx, True
+        LedgerEntry.objects.bulk_create(
+            LedgerEntry(transaction=tx, account_id=pk, amount_cents=cents, balance_after_cents=after)
+            for tx, (_, entries) in zip(txs, new, strict=True)
+            for pk, cents, after in entries
+        )
+        changed = {pk: b for pk, b in balances.items() if b != locked[pk].balance_cents}
+        if len(changed) == 1:
+            ((pk, balance),) = changed.items()
+            LedgerAccount.objects.filter(pk=pk).update(balance_cents=balance)
+        elif changed:  # one UPDATE for every account
+            LedgerAccount.objects.filter(pk__in=list(changed)).update(
+                balance_cents=Case(
+                    *(When(pk=pk, then=Value(b)) for pk, b in changed.items()), output_field=BigIntegerField()
+                )
+            )
+        for pk, balance in changed.items():
+            locked[pk].balance_cents = balance
+        created = {tx.idempotency_key: tx for tx in txs}
+    return [
+        (existing[key], False) if key in existing else (created[key], True)
+        for key in (posting["idempotency_key"] for posting in postings)
+    ]
 
 
 # --- escrow (P2, P3, P7, P8) ------------------------------------------------------------------------------
@@ -249,8 +292,8 @@ def escrow_hold(*, buyer, amount_cents, reference, idempotency_key):
         raise DomainError("This order has already been paid.") from exc
 
 
-def _attached_referral(user, at, referrals):
-    referral = next((r for r in referrals if r.referred_id == user.pk), None)
+def _attached_referral(user_id, at, referrals):
+    referral = next((r for r in referrals if r.referred_id == user_id), None)
     if referral and referral.partner.is_active and selectors.referral_is_attached(referral, at=at):
         return referral
     return None
@@ -268,8 +311,8 @@ def _sale_legs(*, hold, seller, sold_cents, sold_main_cents, acc, now, referrals
     legs = [(acc.system(Kind.ESCROW), -sold_cents), (acc.of(seller, Kind.USER_MAIN), seller_cents)]
     commissions = []
     for person, kind, basis_points in (
-        (hold.buyer, ReferralCommission.Kind.PURCHASE, rules.REFERRAL_PURCHASE_BASIS_POINTS),
-        (seller, ReferralCommission.Kind.SALE, rules.REFERRAL_SALE_BASIS_POINTS),
+        (hold.buyer_id, ReferralCommission.Kind.PURCHASE, rules.REFERRAL_PURCHASE_BASIS_POINTS),
+        (seller.pk, ReferralCommission.Kind.SALE, rules.REFERRAL_SALE_BASIS_POINTS),
     ):
         referral = _attached_referral(person, now, referrals)
         if referral is None:
@@ -285,73 +328,107 @@ def _sale_legs(*, hold, seller, sold_cents, sold_main_cents, acc, now, referrals
     return legs, commissions
 
 
+RESOLUTION_KIND = {
+    EscrowHold.Status.RELEASED: TxKind.ESCROW_RELEASE,
+    EscrowHold.Status.REFUNDED: TxKind.ESCROW_REFUND,
+    EscrowHold.Status.SPLIT: TxKind.ESCROW_SPLIT,
+}
+
+
 def _resolve(*, hold, status, seller=None, refund_cents=0):
-    """Resolve a hold exactly once. A retry of the same operation (same status, seller and refund) returns the
-    same transaction; any other operation on a resolved hold raises DomainError."""
+    return _resolve_many([(hold, status, seller, refund_cents)])[0]
+
+
+def _resolve_many(items):
+    """Resolve holds exactly once: `items` = [(hold, status, seller or None, refund_cents), ...]; returns the
+    resolution transactions in the same order. A retry of the same operation (same status, seller and refund)
+    returns the same transaction; any other operation on a resolved hold raises DomainError (and nothing of the
+    batch is written). Locks: the holds in primary-key order, then the accounts in primary-key order."""
     now = timezone.now()
-    referrals = list(
-        Referral.objects.filter(referred_id__in=[hold.buyer_id, getattr(seller, "pk", None)]).select_related(
-            "partner"
+    sellers = {seller.pk: seller for _, _, seller, _ in items if seller is not None}
+    buyer_ids = {hold.buyer_id for hold, _, _, _ in items}
+    referrals = list(Referral.objects.filter(referred_id__in=buyer_ids | set(sellers)).select_related("partner"))
+    acc = _ensure_accounts(*buyer_ids, *sellers, *[r.partner_id for r in referrals])
+    holds = {
+        h.pk: h
+        for h in EscrowHold.objects.select_for_update(of=("self",))
+        .filter(pk__in=[hold.pk for hold, _, _, _ in items])
+        .order_by("pk")
+    }
+    done = {}
+    postings = []
+    todo = []
+    for item_hold, status, seller, refund_cents in items:
+        hold = holds[item_hold.pk]
+        if status == EscrowHold.Status.REFUNDED:
+            refund_cents = hold.amount_cents
+        if hold.status != EscrowHold.Status.HELD or hold.pk in done:
+            same = hold.status == status and hold.seller_id == (seller.pk if seller else None)
+            if same and hold.refund_cents == refund_cents:
+                done.setdefault(hold.pk, hold.resolution_transaction_id)
+                continue
+            raise DomainError(f"This payment has already been {hold.get_status_display().lower()}.")
+        if seller is not None and seller.pk == hold.buyer_id:
+            raise DomainError("The buyer cannot be paid as the seller of their own order.")
+        if not 0 <= refund_cents <= hold.amount_cents:
+            raise DomainError(f"The refund must be between $0.00 and {money(hold.amount_cents)}.")
+        escrow = acc.system(Kind.ESCROW)
+        # Refunds give the bonus part back first (it was spent first), then the main part: promo money never
+        # turns into withdrawable money.
+        bonus_back = min(refund_cents, hold.bonus_cents)
+        main_back = refund_cents - bonus_back
+        legs = []
+        if bonus_back:
+            legs += [(escrow, -bonus_back), (acc.of(hold.buyer_id, Kind.USER_BONUS), bonus_back)]
+        if main_back:
+            legs += [(escrow, -main_back), (acc.of(hold.buyer_id, Kind.USER_MAIN), main_back)]
+        sale_legs, commissions = _sale_legs(
+            hold=hold,
+            seller=seller,
+            sold_cents=hold.amount_cents - refund_cents,
+            sold_main_cents=hold.main_cents - main_back,
+            acc=acc,
+            now=now,
+            referrals=referrals,
         )
-    )
-    acc = _ensure_accounts(hold.buyer, seller, *[r.partner for r in referrals])
-    hold = EscrowHold.objects.select_for_update(of=("self",)).select_related("buyer").get(pk=hold.pk)
-    if status == EscrowHold.Status.REFUNDED:
-        refund_cents = hold.amount_cents
-    if hold.status != EscrowHold.Status.HELD:
-        same = hold.status == status and hold.seller_id == (seller.pk if seller else None)
-        if same and hold.refund_cents == refund_cents:
-            return hold.resolution_transaction
-        raise DomainError(f"This payment has already been {hold.get_status_display().lower()}.")
-    if seller is not None and seller.pk == hold.buyer_id:
-        raise DomainError("The buyer cannot be paid as the seller of their own order.")
-    if not 0 <= refund_cents <= hold.amount_cents:
-        raise DomainError(f"The refund must be between $0.00 and {money(hold.amount_cents)}.")
-    escrow = acc.system(Kind.ESCROW)
-    # Refunds give the bonus part back first (it was spent first), then the main part: promo money never
-    # turns into withdrawable money.
-    bonus_back = min(refund_cents, hold.bonus_cents)
-    main_back = refund_cents - bonus_back
-    legs = []
-    if bonus_back:
-        legs += [(escrow, -bonus_back), (acc.of(hold.buyer, Kind.USER_BONUS), bonus_back)]
-    if main_back:
-        legs += [(escrow, -main_back), (acc.of(hold.buyer, Kind.USER_MAIN), main_back)]
-    sale_legs, commissions = _sale_legs(
-        hold=hold,
-        seller=seller,
-        sold_cents=hold.amount_cents - refund_cents,
-        sold_main_cents=hold.main_cents - main_back,
-        acc=acc,
-        now=now,
-        referrals=referrals,
-    )
-    kind = {
-        EscrowHold.Status.RELEASED: TxKind.ESCROW_RELEASE,
-        EscrowHold.Status.REFUNDED: TxKind.ESCROW_REFUND,
-        EscrowHold.Status.SPLIT: TxKind.ESCROW_SPLIT,
-    }[status]
-    memo = ""
-    if status == EscrowHold.Status.SPLIT:
-        memo = f"{money(refund_cents)} refunded, {money(hold.amount_cents - refund_cents)} to the seller"
-    tx, _ = _post(
-        kind=kind,
-        reference=hold.reference,
-        idempotency_key=f"escrow:{hold.pk}:resolve",
-        legs=legs + sale_legs,
-        memo=memo,
-    )
+        memo = ""
+        if status == EscrowHold.Status.SPLIT:
+            memo = f"{money(refund_cents)} refunded, {money(hold.amount_cents - refund_cents)} to the seller"
+        postings.append(
+            {
+                "kind": RESOLUTION_KIND[status],
+                "reference": hold.reference,
+                "idempotency_key": f"escrow:{hold.pk}:resolve",
+                "legs": legs + sale_legs,
+                "memo": memo,
+            }
+        )
+        hold.status, hold.seller, hold.refund_cents, hold.resolved_at = status, seller, refund_cents, now
+        done[hold.pk] = None
+        todo.append((hold, commissions))
+    posted = _post_many(postings) if postings else []
+    for (hold, _commissions), (tx, _) in zip(todo, posted, strict=True):
+        hold.resolution_transaction = tx
+        done[hold.pk] = tx
     ReferralCommission.objects.bulk_create(
-        ReferralCommission(referral=r, kind=k, base_cents=base, amount_cents=cents, transaction=tx)
+        ReferralCommission(
+            referral=r, kind=k, base_cents=base, amount_cents=cents, transaction=hold.resolution_transaction
+        )
+        for hold, commissions in todo
         for r, k, base, cents in commissions
     )
-    hold.status = status
-    hold.seller = seller
-    hold.refund_cents = refund_cents
-    hold.resolved_at = now
-    hold.resolution_transaction = tx
-    hold.save(update_fields=["status", "seller", "refund_cents", "resolved_at", "resolution_transaction"])
-    return tx
+    if todo:
+        EscrowHold.objects.bulk_update(
+            [hold for hold, _ in todo],
+            ["status", "seller", "refund_cents", "resolved_at", "resolution_transaction"],
+        )
+    earlier = {
+        t.pk: t for t in LedgerTransaction.objects.filter(pk__in=[v for v in done.values() if isinstance(v, int)])
+    }
+    return [
+        done[item[0].pk] if isinstance(done[item[0].pk], LedgerTransaction) else earlier[done[item[0].pk]]
+        for item in items
+    ]
 
 
 @transaction.atomic
@@ -378,6 +455,22 @@ def escrow_split(*, hold, seller, refund_cents):
     if isinstance(refund_cents, bool) or not isinstance(refund_cents, int):
         raise DomainError("The refund must be a whole number of cents.")
     return _resolve(hold=hold, status=EscrowHold.Status.SPLIT, seller=seller, refund_cents=refund_cents)
+
+
+@transaction.atomic
+def escrow_refund_many(*, holds):
+    """Batch of escrow_refund for timer sweeps: every hold back to its buyer in one go (one lock of the holds,
+    one of the accounts, one insert of transactions and of entries, one balance UPDATE). Same rules as
+    escrow_refund for each hold; a conflict raises DomainError and nothing is written. Returns the
+    transactions in the order of `holds`."""
+    return _resolve_many([(hold, EscrowHold.Status.REFUNDED, None, 0) for hold in holds])
+
+
+@transaction.atomic
+def escrow_release_many(*, releases):
+    """Batch of escrow_release: `releases` = [(hold, seller), ...]. Same rules as escrow_release for each;
+    returns the transactions in the same order."""
+    return _resolve_many([(hold, EscrowHold.Status.RELEASED, seller, 0) for hold, seller in releases])
 
 
 # --- top-ups (P1, O1) -------------------------------------------------------------------------------------

@@ -185,3 +185,21 @@ def test_p9_lock_order_prevents_deadlocks_in_crossed_transfers(user, other_user,
     assert not [r for r in results if isinstance(r, Exception)], results
     assert ledger_problems() == []
     assert timezone.now() - timedelta(minutes=5) < EscrowHold.objects.latest("pk").resolved_at
+
+
+def test_p2_two_batch_refunds_over_the_same_holds_refund_each_once(user, other_user):
+    fund(user, 10_000)
+    fund(other_user, 10_000)
+    holds = [
+        services.escrow_hold(buyer=person, amount_cents=500, reference=f"order:{i}", idempotency_key=f"k{i}")
+        for i, person in enumerate([user, other_user] * 10)
+    ]
+    results = race(
+        lambda: services.escrow_refund_many(holds=holds),
+        lambda: services.escrow_refund_many(holds=list(reversed(holds))),
+        lambda: services.escrow_refund(hold=holds[7]),
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert balance_of(user).main_cents == 10_000 and balance_of(other_user).main_cents == 10_000
+    assert EscrowHold.objects.filter(status="refunded").count() == 20
+    assert ledger_problems() == []

@@ -216,3 +216,42 @@ def test_p2_same_split_retried_returns_same_transaction_other_split_refused(user
     assert services.escrow_split(hold=h, seller=seller, refund_cents=300) == tx
     with pytest.raises(DomainError, match="already been split"):
         services.escrow_split(hold=h, seller=seller, refund_cents=400)
+
+
+def test_p2_refund_many_refunds_every_hold_once_in_one_go(user, other_user, django_assert_max_num_queries):
+    fund(user, 5000)
+    fund(other_user, 5000)
+    bonus(user, 300)
+    holds = [hold(user, 1000, ref="order:1", key="a"), hold(other_user, 700, ref="order:2", key="b")]
+    holds += [hold(user, 500, ref=f"order:{i}", key=f"k{i}") for i in range(3, 8)]
+    with django_assert_max_num_queries(14):  # constant: the same for 7 holds as for 500
+        txs = services.escrow_refund_many(holds=holds)
+    assert len(txs) == 7 and all(t.kind == LedgerTransaction.Kind.ESCROW_REFUND for t in txs)
+    assert (balance_of(user).main_cents, balance_of(user).bonus_cents) == (5000, 300)
+    assert balance_of(other_user).main_cents == 5000
+    assert ledger_problems() == []
+    before = snapshot()
+    assert services.escrow_refund_many(holds=holds) == txs  # retried: the same transactions, nothing new
+    assert snapshot() == before
+
+
+def test_p2_refund_many_with_a_released_hold_refuses_the_whole_batch(user, seller):
+    fund(user, 5000)
+    a, b = hold(user, 1000, ref="order:1", key="a"), hold(user, 1000, ref="order:2", key="b")
+    services.escrow_release(hold=b, seller=seller)
+    before = snapshot()
+    with pytest.raises(DomainError, match="already been released"):
+        services.escrow_refund_many(holds=[a, b])
+    assert snapshot() == before
+    a.refresh_from_db()
+    assert a.status == EscrowHold.Status.HELD
+
+
+def test_p3_release_many_pays_each_seller_80_percent(user, seller, other_user):
+    fund(user, 5000)
+    h1, h2 = hold(user, 1000, ref="order:1", key="a"), hold(user, 2000, ref="order:2", key="b")
+    txs = services.escrow_release_many(releases=[(h1, seller), (h2, other_user)])
+    assert [t.reference for t in txs] == ["order:1", "order:2"]
+    assert balance_of(seller).main_cents == 800 and balance_of(other_user).main_cents == 1600
+    assert system_balance(LedgerAccount.Kind.PLATFORM) == 600
+    assert ledger_problems() == []
