@@ -35,8 +35,8 @@ INACTIVITY_DAYS = 14
 # O9/O10
 RESPOND_DAYS = 2
 NO_REPLY_HOURS = 24
-# Sweeps
-SWEEP_BATCH_SIZE = 500
+# Sweeps: orders settled per short transaction (one lock query, one batch ledger posting).
+SWEEP_BATCH_SIZE = 200
 # Texts
 REQUIREMENTS_MAX_LENGTH = 5_000
 MESSAGE_MAX_LENGTH = 5_000

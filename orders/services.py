@@ -7,9 +7,10 @@ that raise `DomainError` with a message for the user before anything is written,
 `OrderEvent` (O14), the money (escrow_refund on every cancellation, escrow_release on completion) and
 notifications to the other party (A11 kinds "new_order", "order_status", "new_message", "cancellation_request").
 
-Timer sweeps (O3, O5, O6, O8, O9/O10) select due rows by an indexed deadline column, take each order in its own
-short transaction with `select_for_update(skip_locked=True)` re-checking the deadline under the lock, so two
-sweeps at once never act on the same order and a sweep killed midway loses nothing when run again.
+Timer sweeps (O3, O5, O6, O8) lock a batch of due orders with one indexed range scan
+`select_for_update(skip_locked=True)` and settle it in one short transaction with bulk writes and payments'
+batch escrow API; O9/O10 auto-confirmation takes each request in its own transaction. Two sweeps at once never
+act on the same order, and a sweep killed midway loses nothing and doubles nothing when run again.
 
 Public API:
     order_place(*, buyer, kwork, quantity=1, option_ids=(), package=None) -> Order
@@ -69,6 +70,19 @@ logger = logging.getLogger(__name__)
 S = Order.Status
 Event = OrderEvent.Kind
 ReqStatus = CancellationRequest.Status
+
+CANCEL_FIELDS = [
+    "status",
+    "cancelled_at",
+    "cancelled_by",
+    "cancel_reason",
+    "cancel_comment",
+    "counts_against_seller",
+    "auto_cancelled",
+    "last_activity_at",
+]
+COMPLETE_FIELDS = ["status", "completed_at", "auto_completed", "last_activity_at"]
+AUTO_COMPLETE_REASON = "Accepted automatically after 3 days without an answer"
 
 STATE_REFUSALS = {
     S.NEW: "Work on this order has not started yet.",
@@ -201,6 +215,11 @@ def _cancel(order, *, now, by, actor, reason, counts_against_seller, auto=False,
     people = (
         notify if notify is not None else [p for p in (order.buyer, order.seller) if actor is None or p != actor]
     )
+    _notify_cancelled(order, people, label)
+    return order
+
+
+def _notify_cancelled(order, people, label):
     for person in people:
         refund = " The money has been returned to your balance." if person.pk == order.buyer_id else ""
         _notify(
@@ -210,7 +229,6 @@ def _cancel(order, *, now, by, actor, reason, counts_against_seller, auto=False,
             body=f"{label}.{refund}",
             order=order,
         )
-    return order
 
 
 # --- placing orders (O1, O13, C5) -----------------------------------------------------------------------------
@@ -424,11 +442,15 @@ def _complete(order, *, now, actor, auto):
         actor=actor,
         from_status=from_status,
         to_status=order.status,
-        reason="Accepted automatically after 3 days without an answer" if auto else "",
+        reason=AUTO_COMPLETE_REASON if auto else "",
         now=now,
     )
     payment_services.escrow_release(hold=order.escrow_hold, seller=order.seller)  # O6/P3: 80 % / 20 %
-    people = [order.seller] if actor is not None else [order.seller, order.buyer]
+    _notify_completed(order, [order.seller] if actor is not None else [order.seller, order.buyer])
+    return order
+
+
+def _notify_completed(order, people):
     for person in people:
         _notify(
             person,
@@ -437,7 +459,6 @@ def _complete(order, *, now, actor, auto):
             body="The payment has been released to the seller." if person == order.seller else "",
             order=order,
         )
-    return order
 
 
 @transaction.atomic
@@ -945,6 +966,108 @@ def _lock_due(model, pk, due):
     return request
 
 
+def _sweep_orders(*, due, order_by, batch_size, apply_batch, handle_one):
+    """The order sweeps (O3, O5, O6, O8): lock a batch of due orders in ONE query (`FOR UPDATE OF orders_order
+    SKIP LOCKED … ORDER BY deadline, id LIMIT batch_size`, an index-only range scan), settle the whole batch in
+    one short transaction with bulk writes (payments' batch escrow API: one ledger posting round per batch),
+    commit, repeat. Orders another sweep holds are skipped, so two sweeps never act on the same order; a handled
+    order is no longer due, so running again does nothing twice. If a batch fails it is rolled back whole and
+    its orders are retried one by one (`handle_one`, each in its own transaction): a bad row is logged and left
+    for the next run, the others proceed."""
+    handled = 0
+    failed = set()
+    with _relaxed_commit():
+        while True:
+            batch = []
+            try:
+                with transaction.atomic():
+                    qs = _locking_orders(skip_locked=True).filter(due)
+                    if failed:
+                        qs = qs.exclude(pk__in=failed)
+                    batch = list(qs.order_by(order_by, "pk")[:batch_size])
+                    if not batch:
+                        return handled
+                    apply_batch(batch)
+                handled += len(batch)
+            except Exception:
+                if not batch:
+                    raise
+                logger.exception("orders sweep: a batch of %d failed; retrying its orders one by one", len(batch))
+                for order in batch:
+                    if _handle_one(Order, order.pk, due, handle_one):
+                        handled += 1
+                    else:
+                        failed.add(order.pk)
+
+
+def _bulk_events(orders, *, kind, from_statuses, now, reason=""):
+    OrderEvent.objects.bulk_create(
+        OrderEvent(
+            order=order,
+            actor=None,
+            kind=kind,
+            from_status=from_statuses[order.pk],
+            to_status=order.status,
+            reason=reason,
+            created_at=now,
+        )
+        for order in orders
+    )
+
+
+def _cancel_batch(orders, *, now, reason, counts_against_seller):
+    """`_cancel` for a batch of locked orders, by the system: the same fields, history, refunds (one batch
+    posting), lapsed requests, C11(b) and notifications to both parties."""
+    from_statuses = {order.pk: order.status for order in orders}
+    for order in orders:
+        order.cancel(
+            now=now, by=Order.Party.SYSTEM, reason=reason, counts_against_seller=counts_against_seller, auto=True
+        )
+    Order.objects.bulk_update(orders, CANCEL_FIELDS)
+    label = rules.reason_label(reason)
+    _bulk_events(orders, kind=Event.CANCELLED, from_statuses=from_statuses, now=now, reason=label)
+    holds = [o.escrow_hold for o in orders if o.escrow_hold_id and o.escrow_hold.status == EscrowHold.Status.HELD]
+    if holds:
+        payment_services.escrow_refund_many(holds=holds)
+    CancellationRequest.objects.filter(order__in=orders, status=ReqStatus.PENDING).update(
+        status=ReqStatus.LAPSED, answered_at=now
+    )
+    one_per_seller = {o.seller_id: o for o in orders if from_statuses[o.pk] == S.IN_PROGRESS}
+    for order in one_per_seller.values():
+        _sync_autopause(order)
+    for order in orders:
+        _notify_cancelled(order, [order.buyer, order.seller], label)
+
+
+def _complete_batch(orders, *, now):
+    """O6 auto-completion of a batch of locked delivered orders: one batch release (80/20) in the ledger."""
+    from_statuses = {order.pk: order.status for order in orders}
+    for order in orders:
+        order.complete(now=now, auto=True)
+    Order.objects.bulk_update(orders, COMPLETE_FIELDS)
+    _bulk_events(orders, kind=Event.COMPLETED, from_statuses=from_statuses, now=now, reason=AUTO_COMPLETE_REASON)
+    payment_services.escrow_release_many(releases=[(order.escrow_hold, order.seller) for order in orders])
+    for order in orders:
+        _notify_completed(order, [order.seller, order.buyer])
+
+
+def _overdue_one(order, now):
+    order.overdue_at = now
+    order.was_overdue = True
+
+
+def _notify_overdue(order):
+    _notify(
+        order.buyer,
+        kind="order_status",
+        title=f"Order #{order.pk} is overdue",
+        body="The seller did not deliver in time. You may cancel at once with a full refund, or wait if you "
+        "agreed on a new date.",
+        order=order,
+    )
+    _notify(order.seller, kind="order_status", title=f"Order #{order.pk} is overdue", order=order)
+
+
 def orders_autocancel_unaccepted(*, now=None, batch_size=rules.SWEEP_BATCH_SIZE):
     """O3: a new order the seller has not started by `accept_by` is cancelled, refunded, and counts against the
     seller's rating."""
@@ -961,12 +1084,14 @@ def orders_autocancel_unaccepted(*, now=None, batch_size=rules.SWEEP_BATCH_SIZE)
             auto=True,
         )
 
-    return _sweep(
-        model=Order,
+    return _sweep_orders(
         due=Q(status=S.NEW, accept_by__lte=now),
         order_by="accept_by",
-        handle=handle,
         batch_size=batch_size,
+        apply_batch=lambda orders: _cancel_batch(
+            orders, now=now, reason=rules.AUTO_UNACCEPTED, counts_against_seller=True
+        ),
+        handle_one=handle,
     )
 
 
@@ -976,26 +1101,25 @@ def orders_mark_overdue(*, now=None, batch_size=rules.SWEEP_BATCH_SIZE):
     now = now or _now()
 
     def handle(order):
-        order.overdue_at = now
-        order.was_overdue = True
+        _overdue_one(order, now)
         order.save(update_fields=["overdue_at", "was_overdue"])
         _event(order, kind=Event.OVERDUE, from_status=order.status, to_status=order.status, now=now)
-        _notify(
-            order.buyer,
-            kind="order_status",
-            title=f"Order #{order.pk} is overdue",
-            body="The seller did not deliver in time. You may cancel at once with a full refund, or wait if you "
-            "agreed on a new date.",
-            order=order,
-        )
-        _notify(order.seller, kind="order_status", title=f"Order #{order.pk} is overdue", order=order)
+        _notify_overdue(order)
 
-    return _sweep(
-        model=Order,
+    def apply_batch(orders):
+        for order in orders:
+            _overdue_one(order, now)
+        Order.objects.bulk_update(orders, ["overdue_at", "was_overdue"])
+        _bulk_events(orders, kind=Event.OVERDUE, from_statuses={o.pk: o.status for o in orders}, now=now)
+        for order in orders:
+            _notify_overdue(order)
+
+    return _sweep_orders(
         due=Q(status=S.IN_PROGRESS, overdue_at__isnull=True, due_at__lte=now),
         order_by="due_at",
-        handle=handle,
         batch_size=batch_size,
+        apply_batch=apply_batch,
+        handle_one=handle,
     )
 
 
@@ -1003,12 +1127,12 @@ def orders_autocomplete(*, now=None, batch_size=rules.SWEEP_BATCH_SIZE):
     """O6: a delivery the buyer neither accepted nor sent back within REVIEW_DAYS completes automatically; the
     escrow pays the seller 80 % and the platform 20 %."""
     now = now or _now()
-    return _sweep(
-        model=Order,
+    return _sweep_orders(
         due=Q(status=S.DELIVERED, review_until__lte=now),
         order_by="review_until",
-        handle=lambda order: _complete(order, now=now, actor=None, auto=True),
         batch_size=batch_size,
+        apply_batch=lambda orders: _complete_batch(orders, now=now),
+        handle_one=lambda order: _complete(order, now=now, actor=None, auto=True),
     )
 
 
@@ -1028,12 +1152,14 @@ def orders_cancel_inactive(*, now=None, batch_size=rules.SWEEP_BATCH_SIZE):
             auto=True,
         )
 
-    return _sweep(
-        model=Order,
+    return _sweep_orders(
         due=Q(status=S.IN_PROGRESS, last_activity_at__lte=now - timedelta(days=rules.INACTIVITY_DAYS)),
         order_by="last_activity_at",
-        handle=handle,
         batch_size=batch_size,
+        apply_batch=lambda orders: _cancel_batch(
+            orders, now=now, reason=rules.AUTO_INACTIVE, counts_against_seller=False
+        ),
+        handle_one=handle,
     )
 
 

@@ -145,24 +145,31 @@ def test_o6_two_autocomplete_sweeps_at_once_release_each_order_once():
 def test_o3_order_failing_midway_is_rolled_back_alone_and_done_by_the_next_run(monkeypatch, caplog):
     orders = new_orders(10)
     Order.objects.filter(pk__in=[o.pk for o in orders]).update(accept_by=timezone.now() - timedelta(minutes=1))
-    real_refund = services.payment_services.escrow_refund
-    calls = {"n": 0}
+    bad_hold = orders[4].escrow_hold_id
+    real_many, real_one = services.payment_services.escrow_refund_many, services.payment_services.escrow_refund
 
-    def failing_refund(*, hold):
-        calls["n"] += 1
-        if calls["n"] == 5:
+    def refund_many(*, holds):
+        if any(h.pk == bad_hold for h in holds):
             raise RuntimeError("ledger unavailable")
-        return real_refund(hold=hold)
+        return real_many(holds=holds)
 
-    monkeypatch.setattr(services.payment_services, "escrow_refund", failing_refund)
+    def refund_one(*, hold):
+        if hold.pk == bad_hold:
+            raise RuntimeError("ledger unavailable")
+        return real_one(hold=hold)
+
+    monkeypatch.setattr(services.payment_services, "escrow_refund_many", refund_many)
+    monkeypatch.setattr(services.payment_services, "escrow_refund", refund_one)
     assert services.orders_autocancel_unaccepted(batch_size=4) == 9
+    assert "retrying its orders one by one" in caplog.text
     assert "could not be handled; left for the next run" in caplog.text
-    # The fifth order rolled back entirely: still new, still held, no event.
-    assert Order.objects.filter(status=Order.Status.NEW).count() == 1
+    # The bad order rolled back entirely: still new, still held, no event; the other nine are done.
+    assert list(Order.objects.filter(status=Order.Status.NEW).values_list("pk", flat=True)) == [orders[4].pk]
     assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ESCROW_REFUND).count() == 9
     assert OrderEvent.objects.filter(kind=OrderEvent.Kind.CANCELLED).count() == 9
     assert_ledger_ok()
-    monkeypatch.setattr(services.payment_services, "escrow_refund", real_refund)
+    monkeypatch.setattr(services.payment_services, "escrow_refund_many", real_many)
+    monkeypatch.setattr(services.payment_services, "escrow_refund", real_one)
     assert services.orders_autocancel_unaccepted(batch_size=4) == 1
     assert services.orders_autocancel_unaccepted(batch_size=4) == 0
     assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 10
@@ -201,16 +208,16 @@ import django
 django.setup()
 from orders import services
 
-real_cancel = services._cancel
+real_cancel_batch = services._cancel_batch
 
 
-def slow_cancel(*args, **kwargs):
-    result = real_cancel(*args, **kwargs)
-    time.sleep(0.3)  # still inside the order's transaction: a kill here must roll this order back
+def slow_cancel_batch(*args, **kwargs):
+    result = real_cancel_batch(*args, **kwargs)
+    time.sleep(0.3)  # still inside the batch's transaction: a kill here must roll the whole batch back
     return result
 
 
-services._cancel = slow_cancel
+services._cancel_batch = slow_cancel_batch
 services.orders_autocancel_unaccepted(batch_size=3)
 """
 
@@ -231,7 +238,7 @@ def test_o3_sweep_process_killed_midway_loses_nothing_and_doubles_nothing(tmp_pa
         os.kill(child.pid, signal.SIGKILL)
         child.wait(10)
     done = Order.objects.filter(pk__in=ids, status=Order.Status.CANCELLED).count()
-    assert 4 <= done < 12
+    assert 4 <= done < 12 and done % 3 == 0  # whole batches of 3, never part of one
     refunds = LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ESCROW_REFUND).count()
     assert refunds == done == OrderEvent.objects.filter(kind=OrderEvent.Kind.CANCELLED).count()
     assert_ledger_ok()
