@@ -278,3 +278,26 @@ def test_o9_request_lapses_when_the_order_is_delivered(in_progress):
     with at(T0 + timedelta(days=3)):
         assert services.cancellation_requests_autoconfirm() == 0
     assert fresh(in_progress).status == Order.Status.DELIVERED
+
+
+def _sweep_queries(n):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    buyer, kwork = person(), kwork_of(price_cents=1000)
+    fund(buyer, 1000 * n)
+    ids = [services.order_place(buyer=buyer, kwork=kwork).pk for _ in range(n)]
+    Order.objects.filter(pk__in=ids).update(accept_by=timezone.now() - timedelta(minutes=1))
+    with CaptureQueriesContext(connection) as ctx:
+        assert services.orders_autocancel_unaccepted() == n
+    assert Order.objects.filter(pk__in=ids, status=Order.Status.CANCELLED).count() == n
+    return len(ctx.captured_queries)
+
+
+def test_o3_sweep_settles_a_batch_with_bulk_writes_not_per_order_round_trips():
+    one = _sweep_queries(1)
+    forty = _sweep_queries(40)
+    # Only the in-site notifications (one INSERT per person) grow with the batch; the order updates, history,
+    # ledger postings and lapsed requests are written once per batch.
+    assert forty - one <= 2 * 39, (one, forty)
+    assert_ledger_ok()
