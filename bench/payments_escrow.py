@@ -9,9 +9,10 @@ What it does, in its own PostgreSQL database (default gigly_bench_pay, dropped a
 2. sequential: --pairs times escrow_hold then escrow_release (buyers round-robin), timed per operation.
 3. threads: --threads threads (own connections) do --pairs pairs in total, each thread with its own buyers;
    every release also touches the shared escrow and platform accounts, the hot rows of the ledger.
-4. a double-spend round: --threads threads hold from the same buyer at once until the money is gone; the
+4. batch refunds: --pairs more holds refunded 500 at a time by escrow_refund_many (a sweep's pattern).
+5. a double-spend round: --threads threads hold from the same buyer at once until the money is gone; the
    number of successful holds must equal balance // amount exactly.
-5. checks every ledger invariant (payments.invariants.ledger_problems) and prints the figures and command.
+6. checks every ledger invariant (payments.invariants.ledger_problems) and prints the figures and command.
 """
 
 import argparse
@@ -78,7 +79,7 @@ def fund(user, cents):
 print(f"Setting up {args.buyers} buyers and {args.sellers} sellers in {args.db} …", flush=True)
 buyers = make_users("buyer", args.buyers)
 sellers = make_users("seller", args.sellers)
-per_buyer = (args.pairs * 2 // args.buyers + 2) * AMOUNT
+per_buyer = (args.pairs * 3 // args.buyers + 8) * AMOUNT
 for b in buyers:
     fund(b, per_buyer)
 
@@ -143,7 +144,21 @@ elapsed = time.perf_counter() - start
 done = (args.pairs // args.threads) * args.threads
 results[f"{args.threads} threads"] = (done, elapsed, holds, releases)
 
-# 3. double spend: every thread holds from one buyer until the money is gone
+# 3. batch refunds (what a timer sweep does): --pairs holds, refunded 500 at a time with escrow_refund_many
+batch_holds = []
+for i in range(args.pairs):
+    n = next_ref()
+    batch_holds.append(
+        services.escrow_hold(
+            buyer=buyers[i % len(buyers)], amount_cents=AMOUNT, reference=f"order:{n}", idempotency_key=f"r{n}"
+        )
+    )
+start = time.perf_counter()
+for i in range(0, len(batch_holds), 500):
+    services.escrow_refund_many(holds=batch_holds[i : i + 500])
+batch_seconds = time.perf_counter() - start
+
+# 4. double spend: every thread holds from one buyer until the money is gone
 victim = make_users("victim", 1)[0]
 fund(victim, 50 * AMOUNT)
 won, refused = [], []
@@ -187,6 +202,10 @@ for name, (count, seconds, h, r) in results.items():
         f"{pct(h, 0.5):.1f} / {pct(h, 0.95):.1f} | {pct(r, 0.5):.1f} / {pct(r, 0.95):.1f} |"
     )
 print()
+print(
+    f"batch refunds: {len(batch_holds)} holds in {batch_seconds:.2f} s = {len(batch_holds) / batch_seconds:.0f} holds/s "
+    "(escrow_refund_many, 500 per call)"
+)
 print(f"thread errors: {len(errors)} {errors[:3]}")
 print(f"double spend: {len(won)} holds succeeded of 50 possible, {len(refused)} threads refused at the end")
 print(f"ledger invariants: {problems or 'all hold'}")
