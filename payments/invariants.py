@@ -1,6 +1,10 @@
 """The ledger's invariants (DESIGN: Money, P9), checked in one place: `manage.py ledger_check` and the
 Hypothesis state machine both call `ledger_problems()`. Six queries, whatever the size of the ledger."""
 
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
@@ -21,7 +25,10 @@ def ledger_problems():
     - every transaction has entries and they sum to zero;
     - the escrow account holds exactly the open holds; no hold is resolved twice, and a hold's status agrees
       with its resolution;
-    - the payouts account holds exactly the withdrawals waiting to be paid."""
+    - the payouts account holds exactly the withdrawals waiting to be paid;
+    - and whatever other apps add: an app with a `ledger_checks.py` defining `problems()` (returning a list of
+      strings) is asked too — e.g. orders can report a hold left open on a finished order, which payments,
+      knowing nothing of orders, cannot see."""
     problems = []
     accounts = LedgerAccount.objects.annotate(entries_total=Coalesce(Sum("entries__amount_cents"), 0)).values_list(
         "pk", "owner_id", "kind", "balance_cents", "entries_total"
@@ -80,4 +87,14 @@ def ledger_problems():
     payouts = system.get(LedgerAccount.Kind.PAYOUTS, 0)
     if payouts != pending:
         problems.append(f"payouts account holds {payouts}, pending withdrawals {pending}")
+    problems += other_apps_problems()
     return problems
+
+
+def other_apps_problems():
+    found = []
+    for config in apps.get_app_configs():
+        module_name = f"{config.name}.ledger_checks"
+        if config.name != "payments" and find_spec(module_name) is not None:
+            found += list(import_module(module_name).problems())
+    return found

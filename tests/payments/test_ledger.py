@@ -99,3 +99,18 @@ def test_p9_ledger_check_notices_escrow_not_matching_open_holds(user):
     h = services.escrow_hold(buyer=user, amount_cents=1000, reference="order:1", idempotency_key="k")
     type(h).objects.filter(pk=h.pk).update(amount_cents=900, main_cents=900)
     assert any("open holds total 900" in p for p in ledger_problems()), ledger_problems()
+
+
+def test_p9_ledger_check_also_asks_other_apps_ledger_checks(monkeypatch, capsys):
+    import sys
+    import types
+    from importlib.machinery import ModuleSpec
+
+    module = types.ModuleType("accounts.ledger_checks")
+    module.__spec__ = ModuleSpec("accounts.ledger_checks", loader=None)
+    module.problems = lambda: ["order 7 is completed but escrow order:7 is still held"]
+    monkeypatch.setitem(sys.modules, "accounts.ledger_checks", module)
+    assert ledger_problems() == ["order 7 is completed but escrow order:7 is still held"]
+    with pytest.raises(CommandError):
+        call_command("ledger_check")
+    assert "escrow order:7 is still held" in capsys.readouterr().err
