@@ -189,3 +189,22 @@ def referral_commissions_of(*, partner):
 
 def withdrawals_waiting_count():
     return Withdrawal.objects.filter(status=Withdrawal.Status.REQUESTED).count()
+
+
+def statement_page_annotate(*, user, entries):
+    """Label the entries of one statement page (one query): the order link, and referral commissions (P7),
+    which arrive inside another person's release and must not read as a sale of one's own."""
+    commissions = dict(
+        ReferralCommission.objects.filter(
+            referral__partner=user, transaction_id__in=[e.transaction_id for e in entries]
+        )
+        .values("transaction_id")
+        .annotate(total=Sum("amount_cents"))
+        .values_list("transaction_id", "total")
+    )
+    for entry in entries:
+        commission = commissions.get(entry.transaction_id, 0)
+        entry.commission_cents = commission
+        entry.is_commission_only = bool(commission) and commission == entry.amount_cents
+        entry.reference_url = "" if entry.is_commission_only else reference_url(entry.transaction.reference)
+    return entries

@@ -38,8 +38,7 @@ def balance(request, promo_form=None):
     page = Paginator(selectors.statement_entries(user=request.user), rules.STATEMENT_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    for entry in page:
-        entry.reference_url = selectors.reference_url(entry.transaction.reference)
+    page.object_list = selectors.statement_page_annotate(user=request.user, entries=list(page.object_list))
     return render(
         request,
         "payments/balance.html",

@@ -238,3 +238,18 @@ def test_p8_staff_create_promo_codes_in_the_admin_and_ledger_is_read_only_there(
     assert client.get("/admin/payments/ledgertransaction/add/").status_code == 403
     page = client.get(f"/admin/payments/ledgertransaction/{entry.transaction_id}/change/")
     assert page.status_code == 200 and b"Save" not in page.content
+
+
+def test_p7_partner_statement_shows_a_referral_commission_not_someone_elses_order(client, user, seller):
+    partner = verified(UserFactory())
+    refer(partner, user)
+    fund(user, 10_000)
+    hold = services.escrow_hold(buyer=user, amount_cents=10_000, reference="order:31", idempotency_key="k")
+    services.escrow_release(hold=hold, seller=seller)
+    client.force_login(partner)
+    html = client.get("/balance/").content.decode()
+    assert "Referral commission" in html and "+$3.50" in html
+    assert 'href="/orders/31/"' not in html
+    client.force_login(seller)
+    html = client.get("/balance/").content.decode()
+    assert "Escrow released to the seller" in html and 'href="/orders/31/"' in html
