@@ -13,8 +13,9 @@ What it does, in a separate PostgreSQL database (default gigly_bench_orders, dro
    and active orders whose deadlines are in the future, so every sweep's partial index has realistic company.
 4. ANALYZE, then EXPLAIN (ANALYZE) of each sweep's candidate query and of the per-order lock query: every plan
    must use index scans only (no Seq Scan) — checked, not just printed.
-5. times `orders_autocancel_unaccepted` over the 10,000 due orders (each: lock with SKIP LOCKED, transition,
-   OrderEvent, escrow refund = ledger transaction + entries + balances, two notifications).
+5. times `orders_autocancel_unaccepted` over the 10,000 due orders (batches of 200 per short transaction: one
+   lock query with SKIP LOCKED, bulk order update, bulk OrderEvents, one `escrow_refund_many` ledger posting
+   round, lapsed requests, two in-site notifications per order).
 6. places --due2 (2,000) more orders, makes them due, and runs two sweeps at once (threads, own connections): the
    counts must add up to the due orders and every order is refunded exactly once.
 7. checks the ledger invariants (payments.invariants.ledger_problems).
@@ -288,7 +289,7 @@ def main():
             cursor.execute("SELECT EXISTS (SELECT 1 FROM orders_cancellationrequest)")
             if not cursor.fetchone()[0]:
                 cursor.execute(REQUESTS_SQL)
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
         with transaction.atomic():
             # Make 10,000 filler rows due for O3, O5 and O6 (rolled back after): plans with rows to find.
             cursor = connection.cursor()
@@ -306,7 +307,7 @@ def main():
     ids = place_due_orders(args.due)
     fill(args.total)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     total = Order.objects.count()
     say(f"orders in the table: {total:,}; due for O3: {len(ids):,}")
     bad = explain_all(timezone.now())

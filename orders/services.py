@@ -36,10 +36,12 @@ Public API:
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles as account_roles
@@ -141,8 +143,28 @@ def _event(order, *, kind, actor=None, from_status="", to_status="", reason="", 
     )
 
 
+@lru_cache(maxsize=1)
+def _order_url_template():
+    marker = 918273645
+    return reverse("orders:detail", args=[marker]).replace(str(marker), "{pk}")
+
+
 def _notify(user, *, kind, title, body="", order):
-    account_services.notification_send(user=user, kind=kind, title=title, body=body, url=order.get_absolute_url())
+    url = _order_url_template().format(pk=order.pk)  # = order.get_absolute_url(), without a reverse() per call
+    account_services.notification_send(user=user, kind=kind, title=title, body=body, url=url)
+
+
+def _persist_batch(orders, fields, *, from_states):
+    """Write a batch's transition with ONE UPDATE: every order of a sweep batch gets the same new values (the
+    transitions already ran in memory, so django-fsm checked each source state). The UPDATE is filtered by the
+    source states too, and must touch every row: the orders are locked, so anything else is a bug."""
+    first = orders[0]
+    values = {name: getattr(first, name) for name in fields}
+    if any(getattr(o, name) != values[name] for o in orders for name in fields):
+        raise RuntimeError("sweep batch: the orders of one batch must get the same values")
+    written = Order.objects.filter(pk__in=[o.pk for o in orders], status__in=from_states).update(**values)
+    if written != len(orders):
+        raise RuntimeError(f"sweep batch: {written} of {len(orders)} orders written")
 
 
 def _clean_text(text, *, required_message, max_length, what):
@@ -1023,7 +1045,7 @@ def _cancel_batch(orders, *, now, reason, counts_against_seller):
         order.cancel(
             now=now, by=Order.Party.SYSTEM, reason=reason, counts_against_seller=counts_against_seller, auto=True
         )
-    Order.objects.bulk_update(orders, CANCEL_FIELDS)
+    _persist_batch(orders, CANCEL_FIELDS, from_states=set(from_statuses.values()))
     label = rules.reason_label(reason)
     _bulk_events(orders, kind=Event.CANCELLED, from_statuses=from_statuses, now=now, reason=label)
     holds = [o.escrow_hold for o in orders if o.escrow_hold_id and o.escrow_hold.status == EscrowHold.Status.HELD]
@@ -1044,7 +1066,7 @@ def _complete_batch(orders, *, now):
     from_statuses = {order.pk: order.status for order in orders}
     for order in orders:
         order.complete(now=now, auto=True)
-    Order.objects.bulk_update(orders, COMPLETE_FIELDS)
+    _persist_batch(orders, COMPLETE_FIELDS, from_states=set(from_statuses.values()))
     _bulk_events(orders, kind=Event.COMPLETED, from_statuses=from_statuses, now=now, reason=AUTO_COMPLETE_REASON)
     payment_services.escrow_release_many(releases=[(order.escrow_hold, order.seller) for order in orders])
     for order in orders:
@@ -1109,7 +1131,7 @@ def orders_mark_overdue(*, now=None, batch_size=rules.SWEEP_BATCH_SIZE):
     def apply_batch(orders):
         for order in orders:
             _overdue_one(order, now)
-        Order.objects.bulk_update(orders, ["overdue_at", "was_overdue"])
+        _persist_batch(orders, ["overdue_at", "was_overdue"], from_states={S.IN_PROGRESS})
         _bulk_events(orders, kind=Event.OVERDUE, from_statuses={o.pk: o.status for o in orders}, now=now)
         for order in orders:
             _notify_overdue(order)
