@@ -181,12 +181,36 @@ def badge_revoke(*, user, code):
 
 def notification_send(*, user, kind, title, body="", url=""):
     """Create the in-site notification; for the important kinds, e-mail it once the transaction commits."""
-    notification = Notification.objects.create(user=user, kind=kind, title=title[:200], body=body, url=url)
-    if kind in rules.EMAIL_NOTIFICATION_KINDS and user.email_notifications and user.email:
+    return notifications_send_many(
+        notifications=[{"user": user, "kind": kind, "title": title, "body": body, "url": url}]
+    )[0]
+
+
+def notifications_send_many(*, notifications):
+    """The batch form (timer sweeps notify hundreds of people at once): one INSERT, and the e-mails of the
+    important kinds queued once the transaction commits. Each item: user, kind, title, body="", url=""."""
+    rows = Notification.objects.bulk_create(
+        Notification(
+            user=item["user"],
+            kind=item["kind"],
+            title=item["title"][:200],
+            body=item.get("body", ""),
+            url=item.get("url", ""),
+        )
+        for item in notifications
+    )
+    to_email = [
+        row.pk
+        for row, item in zip(rows, notifications, strict=True)
+        if item["kind"] in rules.EMAIL_NOTIFICATION_KINDS
+        and item["user"].email_notifications
+        and item["user"].email
+    ]
+    if to_email:
         from .tasks import notification_email
 
-        transaction.on_commit(lambda: notification_email.delay(notification.pk))
-    return notification
+        transaction.on_commit(lambda: [notification_email.delay(pk) for pk in to_email])
+    return rows
 
 
 def notifications_mark_read(*, user, ids=None):

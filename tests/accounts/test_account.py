@@ -10,6 +10,7 @@ import time_machine
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -376,3 +377,23 @@ def test_a9_m3_contact_details_are_refused_in_the_profile(user_client, user, fie
     assert "are not allowed in your profile" in response.content.decode()
     user.refresh_from_db()
     assert user.display_name != "Kate"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a11_batch_notifications_insert_once_and_email_the_important_ones(user, other_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mail.outbox.clear()
+    items = [
+        {"user": user, "kind": "order_status", "title": "Order #1 was cancelled", "url": "/orders/1/"},
+        {"user": other_user, "kind": "badge", "title": "A badge"},
+    ]
+    with transaction.atomic(), CaptureQueriesContext(connection) as two:
+        rows = services.notifications_send_many(notifications=items)
+    assert [n.title for n in rows] == ["Order #1 was cancelled", "A badge"]
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [user.email]
+    with transaction.atomic(), CaptureQueriesContext(connection) as forty:
+        services.notifications_send_many(notifications=items * 20)
+    assert len(forty) == len(two)  # one INSERT whatever the size of the batch
+    assert Notification.objects.count() == 42
