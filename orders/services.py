@@ -34,6 +34,7 @@ Public API:
 """
 
 import logging
+import threading
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import lru_cache
@@ -149,9 +150,28 @@ def _order_url_template():
     return reverse("orders:detail", args=[marker]).replace(str(marker), "{pk}")
 
 
+_batch = threading.local()
+
+
+@contextmanager
+def _notifications_batched():
+    """Inside a sweep batch, notifications are collected and written with one INSERT at the end."""
+    _batch.items = []
+    try:
+        yield
+        if _batch.items:
+            account_services.notifications_send_many(notifications=_batch.items)
+    finally:
+        _batch.items = None
+
+
 def _notify(user, *, kind, title, body="", order):
     url = _order_url_template().format(pk=order.pk)  # = order.get_absolute_url(), without a reverse() per call
-    account_services.notification_send(user=user, kind=kind, title=title, body=body, url=url)
+    item = {"user": user, "kind": kind, "title": title, "body": body, "url": url}
+    if getattr(_batch, "items", None) is not None:
+        _batch.items.append(item)
+    else:
+        account_services.notifications_send_many(notifications=[item])
 
 
 def _persist_batch(orders, fields, *, from_states):
@@ -1009,7 +1029,8 @@ def _sweep_orders(*, due, order_by, batch_size, apply_batch, handle_one):
                     batch = list(qs.order_by(order_by, "pk")[:batch_size])
                     if not batch:
                         return handled
-                    apply_batch(batch)
+                    with _notifications_batched():
+                        apply_batch(batch)
                 handled += len(batch)
             except Exception:
                 if not batch:
