@@ -1111,30 +1111,38 @@ def _notify_overdue(order):
     _notify(order.seller, kind="order_status", title=f"Order #{order.pk} is overdue", order=order)
 
 
-def orders_autocancel_unaccepted(*, now=None, batch_size=rules.SWEEP_BATCH_SIZE):
-    """O3: a new order the seller has not started by `accept_by` is cancelled, refunded, and counts against the
-    seller's rating."""
-    now = now or _now()
-
-    def handle(order):
-        _cancel(
+def _auto_cancel_sweep(*, due, order_by, reason, counts_against_seller, now, batch_size):
+    """The sweeps that cancel and refund (O3, O8): batches through _cancel_batch, one by one through _cancel."""
+    return _sweep_orders(
+        due=due,
+        order_by=order_by,
+        batch_size=batch_size,
+        apply_batch=lambda orders: _cancel_batch(
+            orders, now=now, reason=reason, counts_against_seller=counts_against_seller
+        ),
+        handle_one=lambda order: _cancel(
             order,
             now=now,
             by=Order.Party.SYSTEM,
             actor=None,
-            reason=rules.AUTO_UNACCEPTED,
-            counts_against_seller=True,
+            reason=reason,
+            counts_against_seller=counts_against_seller,
             auto=True,
-        )
+        ),
+    )
 
-    return _sweep_orders(
+
+def orders_autocancel_unaccepted(*, now=None, batch_size=rules.SWEEP_BATCH_SIZE):
+    """O3: a new order the seller has not started by `accept_by` is cancelled, refunded, and counts against the
+    seller's rating."""
+    now = now or _now()
+    return _auto_cancel_sweep(
         due=Q(status=S.NEW, accept_by__lte=now),
         order_by="accept_by",
+        reason=rules.AUTO_UNACCEPTED,
+        counts_against_seller=True,
+        now=now,
         batch_size=batch_size,
-        apply_batch=lambda orders: _cancel_batch(
-            orders, now=now, reason=rules.AUTO_UNACCEPTED, counts_against_seller=True
-        ),
-        handle_one=handle,
     )
 
 
@@ -1183,26 +1191,13 @@ def orders_cancel_inactive(*, now=None, batch_size=rules.SWEEP_BATCH_SIZE):
     """O8: an order in progress with no activity for INACTIVITY_DAYS is cancelled and refunded (no rating
     effect: neither side acted)."""
     now = now or _now()
-
-    def handle(order):
-        _cancel(
-            order,
-            now=now,
-            by=Order.Party.SYSTEM,
-            actor=None,
-            reason=rules.AUTO_INACTIVE,
-            counts_against_seller=False,
-            auto=True,
-        )
-
-    return _sweep_orders(
+    return _auto_cancel_sweep(
         due=Q(status=S.IN_PROGRESS, last_activity_at__lte=now - timedelta(days=rules.INACTIVITY_DAYS)),
         order_by="last_activity_at",
+        reason=rules.AUTO_INACTIVE,
+        counts_against_seller=False,
+        now=now,
         batch_size=batch_size,
-        apply_batch=lambda orders: _cancel_batch(
-            orders, now=now, reason=rules.AUTO_INACTIVE, counts_against_seller=False
-        ),
-        handle_one=handle,
     )
 
 
