@@ -224,16 +224,26 @@ def requirements(request, pk):
     )
 
 
+def _plain_action(request, pk, *, call, success):
+    """An action with no form: call the service, show its refusal as is, or the success message."""
+    order = _order_for(request, pk)
+    try:
+        order = call(order)
+    except DomainError as exc:
+        return _refused(request, order, exc)
+    return _done(request, order, success(order))
+
+
 @login_required
 @require_POST
 @ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
 def start(request, pk):
-    order = _order_for(request, pk)
-    try:
-        order = services.order_start(order=order, seller=request.user)
-    except DomainError as exc:
-        return _refused(request, order, exc)
-    return _done(request, order, f"Work started. The order is due {order.due_at:%-d %b, %H:%M} UTC.")
+    return _plain_action(
+        request,
+        pk,
+        call=lambda order: services.order_start(order=order, seller=request.user),
+        success=lambda order: f"Work started. The order is due {order.due_at:%-d %b, %H:%M} UTC.",
+    )
 
 
 @login_required
@@ -257,12 +267,12 @@ def deliver(request, pk):
 @require_POST
 @ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
 def accept(request, pk):
-    order = _order_for(request, pk)
-    try:
-        services.order_accept_delivery(order=order, buyer=request.user)
-    except DomainError as exc:
-        return _refused(request, order, exc)
-    return _done(request, order, "Thank you! The order is completed and the seller has been paid.")
+    return _plain_action(
+        request,
+        pk,
+        call=lambda order: services.order_accept_delivery(order=order, buyer=request.user),
+        success=lambda order: "Thank you! The order is completed and the seller has been paid.",
+    )
 
 
 @login_required
@@ -285,12 +295,12 @@ def revision(request, pk):
 @require_POST
 @ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
 def cancel_quick(request, pk):
-    order = _order_for(request, pk)
-    try:
-        services.order_cancel_quick(order=order, buyer=request.user)
-    except DomainError as exc:
-        return _refused(request, order, exc)
-    return _done(request, order, "The order is cancelled and the money is back on your balance.")
+    return _plain_action(
+        request,
+        pk,
+        call=lambda order: services.order_cancel_quick(order=order, buyer=request.user),
+        success=lambda order: "The order is cancelled and the money is back on your balance.",
+    )
 
 
 @login_required
