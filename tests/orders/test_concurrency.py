@@ -6,47 +6,23 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from common.errors import DomainError
 from orders import services
 from orders.models import Order, OrderEvent
 from payments.models import EscrowHold, LedgerTransaction
+from tests.concurrency import race
 from tests.orders.factories import assert_ledger_ok, delivered, fresh, fund, kwork_of, person
 from tests.orders.test_celery_worker import _database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROUNDS = 6
-
-
-def race(*jobs):
-    """Run the callables at the same moment in threads; return [(result or exception), ...]."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck (deadlock?)"
-    return results
 
 
 def resolutions(order):

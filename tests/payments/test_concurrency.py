@@ -1,11 +1,9 @@
 """Double-spend attempts with real threads on PostgreSQL (P1, P2, P4, P9): row locks in primary-key order
 leave no negative balance and no lost cent."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -14,33 +12,12 @@ from payments import services
 from payments.invariants import ledger_problems
 from payments.models import EscrowHold, LedgerAccount, PayoutDetails, TopUp, Withdrawal
 from payments.selectors import balance_of
+from tests.concurrency import race
 
 from .conftest import fund, post_webhook, session_event, sign
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 8
-
-
-def race(*jobs):
-    """Run the callables at the same moment in threads; return [(result or exception), ...]."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_p2_p9_eight_holds_racing_for_one_balance_spend_it_once(user):
