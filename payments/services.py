@@ -29,8 +29,8 @@ from urllib.parse import urlencode
 import stripe
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
-from django.db.models import BigIntegerField, Case, Q, Value, When
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -38,6 +38,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import AccountChange
+from common.db import update_from_values
 from common.errors import DomainError
 
 from . import payouts, rules, selectors, stripe_client
@@ -223,11 +224,7 @@ def _post_many(postings, *, locked=None):
             ((pk, balance),) = changed.items()
             LedgerAccount.objects.filter(pk=pk).update(balance_cents=balance)
         elif changed:  # one UPDATE for every account
-            LedgerAccount.objects.filter(pk__in=list(changed)).update(
-                balance_cents=Case(
-                    *(When(pk=pk, then=Value(b)) for pk, b in changed.items()), output_field=BigIntegerField()
-                )
-            )
+            update_from_values(LedgerAccount, ["balance_cents"], list(changed.items()))
         for pk, balance in changed.items():
             locked[pk].balance_cents = balance
         created = {tx.idempotency_key: tx for tx in txs}
@@ -340,33 +337,15 @@ def _resolve(*, hold, status, seller=None, refund_cents=0):
 
 
 def _write_resolutions(holds):
-    """Write a batch of resolved holds with ONE `UPDATE … FROM (VALUES …)`: bulk_update's CASE per field and row
-    cost more Python than the whole ledger posting of a sweep batch. All columns in one statement, so the
-    escrow_resolved_once check holds at every step."""
-    table = connection.ops.quote_name(EscrowHold._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = ", ".join(["(%s, %s, CAST(%s AS BIGINT), %s, %s, %s)"] * len(holds))
-    params = [
-        value
-        for h in holds
-        for value in (
-            h.pk,
-            h.status,
-            h.seller_id,
-            h.refund_cents,
-            adapt(h.resolved_at),
-            h.resolution_transaction_id,
-        )
+    """Write a batch of resolved holds in one statement: every column at once, so the escrow_resolved_once
+    check holds throughout."""
+    fields = ["status", "seller", "refund_cents", "resolved_at", "resolution_transaction"]
+    rows = [
+        (h.pk, h.status, h.seller_id, h.refund_cents, h.resolved_at, h.resolution_transaction_id) for h in holds
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET status = v.column2, seller_id = v.column3, refund_cents = v.column4, "  # noqa: S608
-            f"resolved_at = v.column5, resolution_transaction_id = v.column6 "
-            f"FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1",
-            params,
-        )
-        if cursor.rowcount != len(holds):
-            raise RuntimeError(f"escrow batch: {cursor.rowcount} of {len(holds)} holds written")
+    written = update_from_values(EscrowHold, fields, rows)
+    if written != len(holds):
+        raise RuntimeError(f"escrow batch: {written} of {len(holds)} holds written")
 
 
 def _resolve_many(items):
