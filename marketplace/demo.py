@@ -455,10 +455,3 @@ def seed(log):
     _make(WAITING, 20, log, outcome="wait")
     _make(REJECTED, 21, log, outcome="reject")
     services.search_terms_refresh()
-    # Figures the ratings app will keep later; demo values so the home page and sorting look real.
-    for username, rating, feedbacks, responsibility in (("sergio", 4.9, 37, 0.97), ("nina", 4.8, 21, 0.95)):
-        seller = User.objects.filter(username=username).first()
-        if seller:
-            services.seller_stats_sync(
-                seller=seller, rating=rating, feedback_count=feedbacks, responsibility=responsibility
-            )
