@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from common.contacts import ensure_no_contacts
 from common.errors import DomainError
+from common.templatetags.money import format_cents
 
 from . import hooks, rules
 from .caching import catalogue_changed
@@ -207,8 +208,8 @@ def kwork_data_validate(data):
         cents = int(raw.get("price_cents") or 0)
         if not rules.OPTION_MIN_PRICE_CENTS <= cents <= rules.OPTION_MAX_PRICE_CENTS:
             raise DomainError(
-                f"The option “{option_title}” must cost the buyer from ${rules.OPTION_MIN_PRICE_CENTS / 100:.2f} "
-                f"to ${rules.OPTION_MAX_PRICE_CENTS / 100:.2f} (you receive $3.20 to $160.00).",
+                f"The option “{option_title}” must cost the buyer from {format_cents(rules.OPTION_MIN_PRICE_CENTS)} "
+                f"to {format_cents(rules.OPTION_MAX_PRICE_CENTS)} (you receive $3.20 to $160.00).",
                 field="options",
             )
         options.append({"id": raw.get("id") or None, "title": option_title, "price_cents": cents})

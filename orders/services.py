@@ -49,6 +49,7 @@ from accounts import roles as account_roles
 from accounts import services as account_services
 from common.contacts import ensure_no_contacts
 from common.errors import DomainError
+from common.templatetags.money import format_cents
 from common.uploads import validate_attachment
 from marketplace import services as marketplace_services
 from marketplace.models import CartItem
@@ -844,7 +845,7 @@ def order_arbitration_resolve(*, order, staff_user, refund_cents, reasoning):
         or not isinstance(refund_cents, int)
         or not 0 <= refund_cents <= order.total_cents
     ):
-        raise DomainError(f"The refund must be between $0.00 and ${order.total_cents / 100:,.2f}.")
+        raise DomainError(f"The refund must be between $0.00 and {format_cents(order.total_cents)}.")
     reasoning = _clean_text(
         reasoning,
         required_message="Please write the reasoning of the decision.",
@@ -867,7 +868,7 @@ def order_arbitration_resolve(*, order, staff_user, refund_cents, reasoning):
     order.save()
     if refund_cents:
         payment_services.escrow_split(hold=order.escrow_hold, seller=order.seller, refund_cents=refund_cents)
-        outcome = f"Split: ${refund_cents / 100:,.2f} refunded to the buyer, the rest paid to the seller"
+        outcome = f"Split: {format_cents(refund_cents)} refunded to the buyer, the rest paid to the seller"
     else:
         payment_services.escrow_release(hold=order.escrow_hold, seller=order.seller)
         outcome = "Decided for the seller: paid in full"

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from common.templatetags.money import format_cents
 from payments import rules as payments_rules
 from payments.rules import SELLER_SHARE_PERCENT  # noqa: F401  (the pages show it)
 
@@ -58,7 +59,7 @@ def escrow_state(order):
     if status == hold.Status.HELD:
         return EscrowState(
             "held",
-            f"{_money(hold.amount_cents)} held in escrow",
+            f"{format_cents(hold.amount_cents)} held in escrow",
             "Paid by the buyer and kept safe: the seller is paid when the buyer accepts the work.",
         )
     if status == hold.Status.RELEASED:
@@ -70,12 +71,8 @@ def escrow_state(order):
     return EscrowState(
         "split",
         "Split by arbitration",
-        f"{_money(hold.refund_cents)} went back to the buyer, the rest to the seller.",
+        f"{format_cents(hold.refund_cents)} went back to the buyer, the rest to the seller.",
     )
-
-
-def _money(cents):
-    return f"${cents / 100:,.2f}"
 
 
 def seller_share_cents(order):

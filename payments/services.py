@@ -40,6 +40,7 @@ from accounts import services as account_services
 from accounts.models import AccountChange
 from common.db import update_from_values
 from common.errors import DomainError
+from common.templatetags.money import format_cents
 
 from . import payouts, rules, selectors, stripe_client
 from .models import (
@@ -71,7 +72,7 @@ class InsufficientFunds(DomainError):
     def __init__(self, missing_cents):
         self.missing_cents = missing_cents
         super().__init__(
-            f"Not enough money on your balance: ${missing_cents / 100:,.2f} is missing. "
+            f"Not enough money on your balance: {format_cents(missing_cents)} is missing. "
             "Add funds to pay for this order."
         )
 
@@ -81,7 +82,7 @@ class WebhookRejected(Exception):
 
 
 def money(cents):
-    return f"${cents / 100:,.2f}"
+    return format_cents(cents)
 
 
 def _check_amount(amount_cents, what="The amount"):

@@ -1,5 +1,6 @@
 from django import template
 
+from common.templatetags.money import format_cents
 from payments import selectors
 
 register = template.Library()
@@ -19,4 +20,4 @@ def withdrawals_waiting():
 @register.filter
 def signed_money(cents):
     sign = "+" if cents > 0 else "−" if cents < 0 else ""
-    return f"{sign}${abs(cents) / 100:,.2f}"
+    return f"{sign}{format_cents(abs(cents))}"
