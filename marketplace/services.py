@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from common.contacts import ensure_no_contacts
 from common.errors import DomainError
-from common.templatetags.money import format_cents
+from common.money import format_cents
 
 from . import hooks, rules
 from .caching import catalogue_changed

@@ -49,7 +49,7 @@ from accounts import roles as account_roles
 from accounts import services as account_services
 from common.contacts import ensure_no_contacts
 from common.errors import DomainError
-from common.templatetags.money import format_cents
+from common.money import format_cents
 from common.uploads import validate_attachment
 from marketplace import services as marketplace_services
 from marketplace.models import CartItem

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from common.templatetags.money import format_cents
+from common.money import format_cents
 from payments import rules as payments_rules
 from payments.rules import SELLER_SHARE_PERCENT  # noqa: F401  (the pages show it)
 

@@ -40,7 +40,7 @@ from accounts import services as account_services
 from accounts.models import AccountChange
 from common.db import update_from_values
 from common.errors import DomainError
-from common.templatetags.money import format_cents
+from common.money import format_cents
 
 from . import payouts, rules, selectors, stripe_client
 from .models import (

@@ -1,17 +1,10 @@
-"""`{{ amount_cents|money }}` → "$1,234.50". Money is integer cents everywhere; only templates format it."""
+"""`{{ amount_cents|money }}` → "$1,234.50" (common.money.format_cents)."""
 
 from django import template
 
+from common.money import format_cents
+
 register = template.Library()
-
-
-def format_cents(cents):
-    if cents is None or cents == "":
-        return ""
-    cents = int(cents)
-    sign = "-" if cents < 0 else ""
-    dollars, rest = divmod(abs(cents), 100)
-    return f"{sign}${dollars:,}.{rest:02d}"
 
 
 @register.filter

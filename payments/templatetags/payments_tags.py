@@ -1,6 +1,6 @@
 from django import template
 
-from common.templatetags.money import format_cents
+from common.money import format_cents
 from payments import selectors
 
 register = template.Library()
