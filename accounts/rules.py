@@ -9,7 +9,6 @@ NOTIFICATIONS_PAGE_SIZE = 25
 NOTIFICATIONS_KEEP_READ_DAYS = 180
 
 
-
 class NotificationKind:
     """A11: every kind of notification, named once; services pass these instead of bare strings."""
 
