@@ -3,6 +3,8 @@
 Every `next` the site honours (forms, buttons, the top-up return) goes through `safe_next`; a view that
 redirects with it passes the result to `redirect_back`, which never treats text as a view name."""
 
+from urllib.parse import urlsplit
+
 from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -22,8 +24,6 @@ def next_from(request, *, referer=False):
         if safe := safe_next(candidate):
             return safe
     if referer:
-        from urllib.parse import urlsplit
-
         ref = request.META.get("HTTP_REFERER") or ""
         parts = urlsplit(ref)
         if parts.netloc == request.get_host():
