@@ -89,7 +89,7 @@ TEMPLATES = [
                 "common.context_processors.site",
                 "accounts.context_processors.header",
             ],
-            "builtins": ["common.templatetags.money"],
+            "builtins": ["common.templatetags.money", "common.templatetags.rules"],
         },
     }
 ]
