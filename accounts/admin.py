@@ -1,7 +1,7 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from common.errors import DomainError
+from common.admin import admin_action_run
 
 from . import services
 from .models import AccountChange, Badge, DeletionRequest, Notification, User, UserBadge
@@ -58,14 +58,16 @@ class UserAdmin(BaseUserAdmin):
     inlines = [UserBadgeInline]
 
     def save_formset(self, request, form, formset, change):
-        # Staff-granted badges (A10) remember who granted them.
+        if formset.model is not UserBadge:
+            return super().save_formset(request, form, formset, change)
+        # Badges (A10) go through the services: a new one notifies its owner and remembers who granted it.
         for obj in formset.save(commit=False):
-            if isinstance(obj, UserBadge) and obj.granted_by_id is None:
-                obj.granted_by = request.user
-            obj.save()
+            if obj.pk is None:
+                services.badge_grant(user=obj.user, code=obj.badge.code, granted_by=request.user, note=obj.note)
+            else:
+                obj.save()
         for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
+            services.badge_revoke(user=obj.user, code=obj.badge.code)
 
 
 @admin.register(Badge)
@@ -84,10 +86,18 @@ class UserBadgeAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            services.badge_grant(user=obj.user, code=obj.badge.code, granted_by=request.user, note=obj.note)
-            obj.pk = UserBadge.objects.get(user=obj.user, badge=obj.badge).pk
+            obj.pk = services.badge_grant(
+                user=obj.user, code=obj.badge.code, granted_by=request.user, note=obj.note
+            ).pk
             return
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        services.badge_revoke(user=obj.user, code=obj.badge.code)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("user", "badge"):
+            services.badge_revoke(user=obj.user, code=obj.badge.code)
 
 
 @admin.register(DeletionRequest)
@@ -103,15 +113,13 @@ class DeletionRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description="Delete the accounts (anonymise the people, keep orders and money records)")
     def carry_out(self, request, queryset):
-        done = 0
-        for req in queryset:
-            try:
-                services.account_anonymise(deletion_request=req, staff_user=request.user)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, str(exc), messages.WARNING)
-        if done:
-            self.message_user(request, f"{done} account(s) anonymised.", messages.SUCCESS)
+        admin_action_run(
+            self,
+            request,
+            queryset,
+            call=lambda req: services.account_anonymise(deletion_request=req, staff_user=request.user),
+            done_message=lambda n: f"{n} account(s) anonymised.",
+        )
 
 
 @admin.register(AccountChange)

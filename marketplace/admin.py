@@ -4,7 +4,7 @@ the admin so no button bypasses the moderation services."""
 import json
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import F
 from django.shortcuts import render
 from django.template.defaultfilters import date as date_filter
@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
-from common.errors import DomainError
+from common.admin import admin_action_run
 
 from . import services
 from .forms import RejectForm
@@ -115,38 +115,36 @@ class RejectActionForm(RejectForm):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
 
 
+def _kworks(count):
+    return f"{count} Kwork{'s' if count != 1 else ''}"
+
+
 def _approve(modeladmin, request, queryset):
-    done = 0
-    for kwork in queryset.order_by("pk"):
-        try:
-            services.kwork_approve(kwork=kwork, moderator=request.user)
-            done += 1
-        except DomainError as error:
-            modeladmin.message_user(request, error.message, messages.WARNING)
-    if done:
-        modeladmin.message_user(request, f"Approved {done} Kwork{'s' if done != 1 else ''}.", messages.SUCCESS)
+    admin_action_run(
+        modeladmin,
+        request,
+        queryset,
+        call=lambda kwork: services.kwork_approve(kwork=kwork, moderator=request.user),
+        done_message=lambda n: f"Approved {_kworks(n)}.",
+    )
 
 
 def _reject(modeladmin, request, queryset):
     if "apply" in request.POST:
         form = RejectActionForm(request.POST)
         if form.is_valid():
-            done = 0
-            for kwork in queryset.order_by("pk"):
-                try:
-                    services.kwork_reject(
-                        kwork=kwork,
-                        moderator=request.user,
-                        reason=form.cleaned_data["reason"],
-                        note=form.cleaned_data["note"],
-                    )
-                    done += 1
-                except DomainError as error:
-                    modeladmin.message_user(request, error.message, messages.WARNING)
-            if done:
-                modeladmin.message_user(
-                    request, f"Rejected {done} Kwork{'s' if done != 1 else ''}.", messages.SUCCESS
-                )
+            admin_action_run(
+                modeladmin,
+                request,
+                queryset,
+                call=lambda kwork: services.kwork_reject(
+                    kwork=kwork,
+                    moderator=request.user,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                ),
+                done_message=lambda n: f"Rejected {_kworks(n)}.",
+            )
             return None
     else:
         form = RejectActionForm()

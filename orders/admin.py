@@ -1,9 +1,9 @@
 """Orders in the admin: read-only (every change goes through orders.services), with the timeline, deliveries,
 cancellation requests and chat inline, and one action: cancel with refund for prohibited content (C7)."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from common.errors import DomainError
+from common.admin import admin_action_run
 
 from . import services
 from .models import CancellationRequest, Delivery, Order, OrderEvent, OrderLine, OrderMessage
@@ -75,16 +75,14 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel with refund (prohibited content)", permissions=["change"])
     def cancel_prohibited(self, request, queryset):
-        done = 0
-        for order in queryset.order_by("pk"):
-            try:
-                services.order_cancel_by_staff(
-                    order=order,
-                    staff_user=request.user,
-                    reason="Prohibited content (C7): the order was cancelled by support and refunded in full.",
-                )
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"Order #{order.pk}: {exc.message}", messages.WARNING)
-        if done:
-            self.message_user(request, f"{done} order(s) cancelled and refunded.", messages.SUCCESS)
+        admin_action_run(
+            self,
+            request,
+            queryset,
+            call=lambda order: services.order_cancel_by_staff(
+                order=order,
+                staff_user=request.user,
+                reason="Prohibited content (C7): the order was cancelled by support and refunded in full.",
+            ),
+            done_message=lambda n: f"{n} order(s) cancelled and refunded.",
+        )

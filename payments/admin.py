@@ -1,9 +1,9 @@
 """Admin screens. The ledger is read-only here: no add, change or delete (append-only, P9); withdrawals are
 decided in /backoffice/withdrawals/ through services; staff create promo codes (P8)."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from common.errors import DomainError
+from common.admin import admin_action_run
 
 from . import services
 from .models import (
@@ -90,14 +90,13 @@ class WithdrawalAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Approve selected requests (they join the next payout batch)")
     def approve(self, request, queryset):
-        done = 0
-        for withdrawal in queryset:
-            try:
-                services.withdrawal_approve(withdrawal=withdrawal, staff_user=request.user)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"#{withdrawal.pk}: {exc}", messages.WARNING)
-        self.message_user(request, f"{done} request(s) approved.")
+        admin_action_run(
+            self,
+            request,
+            queryset,
+            call=lambda withdrawal: services.withdrawal_approve(withdrawal=withdrawal, staff_user=request.user),
+            done_message=lambda n: f"{n} request(s) approved.",
+        )
 
     def has_change_permission(self, request, obj=None):
         return request.user.has_perm("payments.change_withdrawal") and obj is None
