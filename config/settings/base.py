@@ -58,12 +58,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "common.middleware.RequestLimitsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "common.middleware.SessionIdleTimeoutMiddleware",
+    "common.middleware.PrivacyHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -189,6 +192,9 @@ STORAGES = {
 # Uploads (C6): a little above the 4 MB file limit, so the form, not the server, says what is wrong.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest request body accepted at all (413 above it, before anything reads it): five 4 MB chat files at once
+# (orders' MAX_FILES_PER_MESSAGE) and the form around them. The proxy's client_max_body_size says the same.
+MAX_REQUEST_BODY_BYTES = 25 * 1024 * 1024
 
 # Django 6.1 mailers. EMAIL_BACKEND picks the class; local/production settings add their OPTIONS.
 MAILERS = {"default": {"BACKEND": env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
@@ -212,6 +218,23 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 X_FRAME_OPTIONS = "DENY"
+# Browser features the site never uses are switched off (common.middleware.PrivacyHeadersMiddleware); Stripe
+# Checkout is a redirect, not an embed, so payment needs no allowance; video embeds may go full screen.
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "bluetooth": [],
+    "display-capture": [],
+    "fullscreen": ["self", '"https://www.youtube-nocookie.com"'],
+}
+# Idle timeout: a signed-in session ends after two hours without a request (common.middleware).
+SESSION_IDLE_TIMEOUT_SECONDS = 2 * 60 * 60
+SESSION_IDLE_REFRESH_SECONDS = 60
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_SECONDS
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
