@@ -57,6 +57,12 @@ class UserAdmin(BaseUserAdmin):
     )
     inlines = [UserBadgeInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A5/A6: e-mail and login change only through the account services (notice, confirmation, AccountChange
+        # row, the payout lock, allauth's EmailAddress table), never by editing the row here.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "username", "email"] if obj is not None else fields
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not UserBadge:
             return super().save_formset(request, form, formset, change)

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -5,6 +6,8 @@ from django.urls import include, path
 admin.site.site_header = f"{settings.SITE_NAME} moderation"
 admin.site.site_title = f"{settings.SITE_NAME} admin"
 admin.site.index_title = "Moderation and administration"
+# The admin's own login form would skip allauth's lock-out (T4) and two-factor step: send it through allauth.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
