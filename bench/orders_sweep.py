@@ -67,11 +67,12 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from marketplace.models import Category, Kwork  # noqa: E402
-from orders import services  # noqa: E402
+from orders import rules, services  # noqa: E402
+from orders.lock_objects import orders_for_update  # noqa: E402
 from orders.models import Order, OrderEvent  # noqa: E402
 from payments import services as payment_services  # noqa: E402
 from payments.invariants import ledger_problems  # noqa: E402
-from payments.models import LedgerAccount, LedgerTransaction, TopUp  # noqa: E402
+from payments.models import LedgerAccount, LedgerTransaction  # noqa: E402
 
 PRICE = 1000
 COMMAND = "  ".join(["$", ".venv/bin/python", *sys.argv])
@@ -124,9 +125,7 @@ def setup_people():
 
 
 def fund(user, cents):
-    with transaction.atomic():
-        topup = TopUp.objects.create(user=user, amount_cents=cents, is_test=True)
-        payment_services._topup_credit(topup)
+    payment_services.balance_fund(user=user, amount_cents=cents)
 
 
 def place_due_orders(n):
@@ -237,7 +236,7 @@ def explain_all(now):
     }
     bad = []
     for name, qs in queries.items():
-        sql, params = qs.values_list("pk", flat=True)[: services.rules.SWEEP_BATCH_SIZE].query.sql_with_params()
+        sql, params = qs.values_list("pk", flat=True)[: rules.SWEEP_BATCH_SIZE].query.sql_with_params()
         plan = _explain(sql, params)
         say(f"\n--- EXPLAIN {name}\n{plan}")
         if "Seq Scan" in plan:
@@ -245,7 +244,7 @@ def explain_all(now):
     first = Order.objects.filter(status=S.NEW, accept_by__lte=now).values_list("pk", flat=True).first()
     if first:
         with transaction.atomic():
-            lock = services._locking_orders(skip_locked=True).filter(Q(status=S.NEW, accept_by__lte=now), pk=first)
+            lock = orders_for_update(skip_locked=True).filter(Q(status=S.NEW, accept_by__lte=now), pk=first)
             sql, params = lock.query.sql_with_params()
             plan = _explain(sql, params)
         say(f"\n--- EXPLAIN per-order lock (FOR UPDATE OF orders_order SKIP LOCKED)\n{plan}")

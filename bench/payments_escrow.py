@@ -49,7 +49,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 
 call_command("migrate", verbosity=0)
 
@@ -57,7 +57,6 @@ from accounts.models import User  # noqa: E402
 from common.errors import DomainError  # noqa: E402
 from payments import services  # noqa: E402
 from payments.invariants import ledger_problems  # noqa: E402
-from payments.models import TopUp  # noqa: E402
 
 AMOUNT = 1500  # $15.00 per order
 
@@ -71,9 +70,7 @@ def make_users(prefix, count):
 
 
 def fund(user, cents):
-    with transaction.atomic():
-        topup = TopUp.objects.create(user=user, amount_cents=cents, is_test=True)
-        services._topup_credit(topup)
+    services.balance_fund(user=user, amount_cents=cents)
 
 
 print(f"Setting up {args.buyers} buyers and {args.sellers} sellers in {args.db} …", flush=True)

@@ -3,13 +3,10 @@ each interesting state: new (waiting for the seller), in progress with a due dat
 waiting for bella's review, completed (paid out 80/20), and one cancelled within 20 minutes (O2). Safe to run
 again: nothing is added once bella has orders."""
 
-from django.db import transaction
-
 from accounts.models import User
 from marketplace.models import Kwork
 from marketplace.pricing import price_quote
 from payments import services as payment_services
-from payments.models import TopUp
 
 from . import services
 from .models import Order
@@ -46,9 +43,7 @@ def seed(log):
             plan.append((kwork, state))
     # The demo orders are paid by their own test-mode top-up, so bella keeps her demo balance for clicking.
     total = sum(price_quote(kwork=kwork).total_cents for kwork, _ in plan)
-    with transaction.atomic():
-        topup = TopUp.objects.create(user=bella, amount_cents=total, is_test=True)
-        payment_services._topup_credit(topup)
+    payment_services.balance_fund(user=bella, amount_cents=total)
     for kwork, state in plan:
         order = services.order_place(buyer=bella, kwork=kwork)
         if state == "cancelled":

@@ -1,7 +1,5 @@
 """Demo money: bella can order at once ($150 main from a test-mode top-up, $10 bonus from a promo code)."""
 
-from django.db import transaction
-
 from accounts.models import User
 
 from . import services
@@ -19,9 +17,7 @@ def seed(log):
         code=DEMO_PROMO, defaults={"amount_cents": 1000, "note": "Demo: $10 welcome bonus"}
     )
     if not TopUp.objects.filter(user=bella, is_test=True, status=TopUp.Status.CREDITED).exists():
-        with transaction.atomic():
-            topup = TopUp.objects.create(user=bella, amount_cents=15_000, is_test=True)
-            services._topup_credit(topup)
+        services.balance_fund(user=bella, amount_cents=15_000)
         log("payments: bella got $150.00 (test-mode top-up)")
     if not PromoRedemption.objects.filter(code=promo, user=bella).exists():
         services.promo_redeem(user=bella, code=DEMO_PROMO)

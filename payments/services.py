@@ -536,15 +536,24 @@ def _topup_credit(topup, *, card_fingerprint="", card_last4=""):
 
 
 @transaction.atomic
+def balance_fund(*, user, amount_cents, card_fingerprint="", card_last4=""):
+    """Money in without a payment page, for demo data, test helpers and benchmarks (never a view): a top-up
+    created paid and credited at once to the main part. Without a card it is a test-mode top-up; with one
+    (`card_fingerprint`, `card_last4`) it is card money (P5). No mode switch or P1 limit is checked."""
+    _check_amount(amount_cents)
+    _ensure_accounts(user)
+    topup = TopUp.objects.create(user=user, amount_cents=amount_cents, is_test=not card_fingerprint)
+    _topup_credit(topup, card_fingerprint=card_fingerprint, card_last4=card_last4)
+    return topup
+
+
+@transaction.atomic
 def topup_test_credit(*, user, amount_cents):
     """P1 test mode (no Stripe keys, DEBUG or PAYMENTS_TEST_TOPUP): credit the main part at once."""
     if not rules.test_topup_enabled():
         raise DomainError("Test-mode top-ups are switched off.")
     _check_topup_amount(amount_cents)
-    _ensure_accounts(user)
-    topup = TopUp.objects.create(user=user, amount_cents=amount_cents, is_test=True)
-    _topup_credit(topup)
-    return topup
+    return balance_fund(user=user, amount_cents=amount_cents)
 
 
 def topup_checkout_start(*, user, amount_cents, next_url, build_url):

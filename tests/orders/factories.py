@@ -3,24 +3,20 @@
 import re
 
 import pytest
-from django.db import transaction
 
 from accounts.models import Notification
 from orders import services
 from orders.models import Order, OrderEvent
 from payments import services as payment_services
 from payments.invariants import ledger_problems
-from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, TopUp
+from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from tests.factories import UserFactory, verified
 from tests.marketplace.factories import KworkFactory
 
 
 def fund(user, cents):
     """Credit `cents` to the user's main part (a test-mode top-up through the payments primitive)."""
-    with transaction.atomic():
-        topup = TopUp.objects.create(user=user, amount_cents=cents, is_test=True)
-        payment_services._topup_credit(topup)
-    return topup
+    return payment_services.balance_fund(user=user, amount_cents=cents)
 
 
 def person():

@@ -6,7 +6,6 @@ import json
 import time
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from payments import services
@@ -18,9 +17,9 @@ WEBHOOK_SECRET = "whsec_test_secret"
 
 def fund(user, cents, *, card=None, when=None):
     """Credit `cents` to the user's main part: a test-mode top-up, or card money (card = (fingerprint, last4))."""
-    with transaction.atomic():
-        topup = TopUp.objects.create(user=user, amount_cents=cents, is_test=card is None)
-        services._topup_credit(topup, card_fingerprint=card[0] if card else "", card_last4=card[1] if card else "")
+    topup = services.balance_fund(
+        user=user, amount_cents=cents, card_fingerprint=card[0] if card else "", card_last4=card[1] if card else ""
+    )
     if when is not None:
         TopUp.objects.filter(pk=topup.pk).update(credited_at=when)
     return topup
@@ -107,7 +106,7 @@ def seller(db):
 def stripe_settings(settings, monkeypatch):
     settings.STRIPE_SECRET_KEY = "sk_test_x"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    monkeypatch.setattr(services.stripe_client, "card_of_payment_intent", lambda pi: ("fp_card_a", "4242"))
+    monkeypatch.setattr("payments.stripe_client.card_of_payment_intent", lambda pi: ("fp_card_a", "4242"))
     return settings
 
 
