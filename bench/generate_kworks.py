@@ -328,7 +328,7 @@ def generate(count, sellers, seed):
         print("  filling the search vectors …")
         cursor.execute("SELECT array_agg(id) FROM marketplace_kwork WHERE search_vector IS NULL")
         ids = cursor.fetchone()[0] or []
-    services._search_vector_update(ids)
+    services.kwork_search_vectors_update(ids)
     print(f"  typo vocabulary: {services.search_terms_refresh()} words")
     print(f"Done: {made} Kworks in {time.monotonic() - started:.1f} s")
 

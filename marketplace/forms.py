@@ -5,10 +5,15 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
-from common.uploads import validate_attachment, validate_image
+from common.money import format_cents
+from common.uploads import MAX_UPLOAD_BYTES, validate_attachment, validate_image
+from payments.rules import seller_share_cents
 
 from . import rules
 from .models import Attribute, Category, Kwork
+from .weekends import weekend_window_text
+
+MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
 
 TIER_LABELS = {"economy": "Economy", "standard": "Standard", "business": "Business"}
 
@@ -54,9 +59,15 @@ class KworkForm(forms.Form):
         label="Price of one unit ($)",
         initial=rules.KWORK_DEFAULT_PRICE_CENTS // 100,
         min_value=1,
-        help_text="From $10. You receive 80 %: a $10 Kwork pays you $8.",
+        help_text=(
+            f"From {format_cents(rules.KWORK_MIN_PRICE_CENTS).removesuffix('.00')}. You receive "
+            f"{rules.SELLER_SHARE_PERCENT} %: a {format_cents(rules.KWORK_MIN_PRICE_CENTS).removesuffix('.00')} "
+            f"Kwork pays you {format_cents(seller_share_cents(rules.KWORK_MIN_PRICE_CENTS)).removesuffix('.00')}."
+        ),
     )
-    lead_time_days = forms.IntegerField(label="Lead time (days)", initial=3, min_value=1)
+    lead_time_days = forms.IntegerField(
+        label="Lead time (days)", initial=rules.KWORK_DEFAULT_LEAD_TIME_DAYS, min_value=1
+    )
     instructions = forms.CharField(
         label="Instructions for the buyer",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -247,7 +258,9 @@ def kwork_as_data(kwork):
 
 
 class KworkImageForm(forms.Form):
-    image = forms.FileField(label="Add a gallery image", help_text="JPEG, PNG, GIF, BMP or TIFF, at most 4 MB.")
+    image = forms.FileField(
+        label="Add a gallery image", help_text=f"JPEG, PNG, GIF, BMP or TIFF, at most {MAX_UPLOAD_MB} MB."
+    )
 
     def clean_image(self):
         return validate_image(self.cleaned_data["image"])
@@ -255,7 +268,8 @@ class KworkImageForm(forms.Form):
 
 class KworkFileForm(forms.Form):
     file = forms.FileField(
-        label="Attach a file", help_text="Images, video, audio, zip or rar, at most 4 MB. Larger: share a link."
+        label="Attach a file",
+        help_text=f"Images, video, audio, zip or rar, at most {MAX_UPLOAD_MB} MB. Larger: share a link.",
     )
 
     def clean_file(self):
@@ -271,5 +285,5 @@ class WeekendForm(forms.Form):
     hide_on_weekends = forms.BooleanField(
         required=False,
         label="Hide my Kworks on weekends",
-        help_text="Hidden from the catalogue and not orderable from Friday 00:00 to Monday 00:00 (UTC).",
+        help_text=f"Hidden from the catalogue and not orderable from {weekend_window_text()}.",
     )

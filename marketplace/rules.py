@@ -17,11 +17,15 @@ Decisions where the rule book leaves a detail open (documented here so they can 
 - C13: cart items older than 14 days are removed by a daily beat job.
 """
 
+# P3: the seller's share is a payments rule (a lower layer; marketplace knows nothing of orders, but may read
+# the money rules); re-exported here for the marketplace's texts ({% rule "marketplace.SELLER_SHARE_PERCENT" %}).
+from payments.rules import SELLER_SHARE_PERCENT  # noqa: F401  (re-exported)
+
 # C2: buyer price of one unit, in cents. The seller receives SELLER_SHARE_PERCENT of it.
 KWORK_MIN_PRICE_CENTS = 1_000
 KWORK_DEFAULT_PRICE_CENTS = 1_000
 KWORK_MAX_PRICE_CENTS = 100_000
-SELLER_SHARE_PERCENT = 80
+KWORK_DEFAULT_LEAD_TIME_DAYS = 3
 KWORK_MAX_LEAD_TIME_DAYS = 30
 KWORK_TITLE_MAX_LENGTH = 80
 KWORK_TITLE_MIN_LENGTH = 10
@@ -64,10 +68,19 @@ AUTOPAUSE_RESUME_AT_IN_PROGRESS = 7
 # C12: catalogue.
 CATALOGUE_PAGE_SIZE = 24
 SEARCH_PAGE_SIZE = 24
-SEARCH_TRIGRAM_THRESHOLD = 0.45  # word similarity for typo matches (pg_trgm)
+SEARCH_QUERY_MAX_LENGTH = 100
+SEARCH_TRIGRAM_THRESHOLD = 0.45  # pg_trgm similarity a vocabulary word needs to replace a misspelt one
+SEARCH_CORRECTED_WORDS_MAX = 8  # words of one query the typo correction looks at
+SEARCH_TERM_MIN_LENGTH = 3  # words of the typo vocabulary (shorter ones are too ambiguous to correct)
+SEARCH_TERM_MAX_LENGTH = 100  # = SearchTerm.word's max_length
 HOME_POPULAR_COUNT = 12
 ANON_GRID_CACHE_SECONDS = 30  # result grids for anonymous visitors (marketplace/caching.py)
-LAST_SEEN_CHOICES_DAYS = (1, 7, 30)
+# The catalogue filters' choices: only these values are accepted from the query string.
+LEAD_TIME_FILTER_DAYS = (1, 3, 7, 14)
+SELLER_RATING_FILTER_MINIMUMS = (4.0, 4.5, 4.8)
+FEEDBACK_FILTER_MINIMUMS = (1, 10, 50)
+LAST_SEEN_CHOICES_DAYS = (1, 7, 30)  # "seller activity": seen today, this week, this month
+FILTER_PRICE_MAX_DOLLARS = 1_000_000  # a larger price filter is ignored (it would overflow the column)
 
 # C13: cart items are kept this long.
 CART_ITEM_KEEP_DAYS = 14

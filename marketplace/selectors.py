@@ -1,5 +1,6 @@
 """Reads of the marketplace, shaped so each page makes the same number of queries for 1 or 50 Kworks."""
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -7,9 +8,10 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from . import rules
@@ -20,12 +22,23 @@ from .models import (
     Favourite,
     Kwork,
     KworkAttributeValue,
+    KworkFile,
     KworkImage,
     KworkOption,
+    PackagePricePoint,
     SellerProfile,
 )
 from .pricing import price_quote
-from .services import is_weekend_window
+from .weekends import is_weekend_window
+
+
+def parse_id(raw):
+    """An id from user input: ASCII digits only ("١٢" passes str.isdigit() but is no id), else None."""
+    text = str(raw).strip() if raw is not None else ""
+    if not text or len(text) > 18 or not (text.isascii() and text.isdecimal()):
+        return None
+    return int(text)
+
 
 SORTS = {
     "relevance": ("Relevance", ["-top_rated", "-seller_rating", "-rating", "-id"]),
@@ -71,6 +84,9 @@ def category_get(*, slug):
     return category
 
 
+SEEN_LABELS = {1: "Today", 7: "This week", 30: "This month"}
+
+
 @dataclass
 class CatalogueFilters:
     """C12 filters parsed from the query string (shareable URLs)."""
@@ -84,23 +100,40 @@ class CatalogueFilters:
     attributes: dict = field(default_factory=dict)  # attribute slug -> set of choice slugs
     sort: str = "relevance"
 
+    # The filter form's choices (templates/marketplace/partials/filters.html), from rules.py.
+    lead_choices = rules.LEAD_TIME_FILTER_DAYS
+    rating_choices = rules.SELLER_RATING_FILTER_MINIMUMS
+    feedback_choices = rules.FEEDBACK_FILTER_MINIMUMS
+    seen_choices = tuple(
+        (days, SEEN_LABELS.get(days, f"In the last {days} days")) for days in rules.LAST_SEEN_CHOICES_DAYS
+    )
+
     @classmethod
     def from_query(cls, params, attributes=()):
-        def number(name, kind=int):
-            try:
-                value = kind(params.get(name, ""))
-            except (TypeError, ValueError):
-                return None
-            return value if value >= 0 else None
+        """Anything malformed (text, NaN, infinities, huge numbers, a NUL byte) is ignored, never an error."""
 
+        def number(name, kind=int, limit=rules.FILTER_PRICE_MAX_DOLLARS):
+            raw = params.get(name, "")
+            if not isinstance(raw, str) or len(raw) > 20:
+                return None
+            try:
+                value = kind(raw)
+            except (TypeError, ValueError, OverflowError):
+                return None
+            if not math.isfinite(value) or value < 0 or value > limit:
+                return None
+            return value
+
+        seen = number("seen")
+        sort = params.get("sort")
         filters = cls(
             price_min=number("price_min"),
             price_max=number("price_max"),
             lead_max=number("lead"),
             rating_min=number("rating", float),
             feedback_min=number("feedback"),
-            seen_days=number("seen"),
-            sort=params.get("sort") if params.get("sort") in SORTS else "relevance",
+            seen_days=seen if seen in rules.LAST_SEEN_CHOICES_DAYS else None,
+            sort=sort if sort in SORTS else "relevance",
         )
         for attribute in attributes:
             chosen = {value for value in params.getlist(attribute.slug) if value}
@@ -150,6 +183,18 @@ def apply_filters(queryset, filters, attributes=()):
     return queryset
 
 
+def subcategories_of(category):
+    return Category.objects.filter(parent=category).order_by("position", "name")
+
+
+def subcategory_or_none(raw_id):
+    """The editor's subcategory from a query or form value; None for anything that is not an id."""
+    pk = parse_id(raw_id)
+    if pk is None:
+        return None
+    return Category.objects.filter(pk=pk, parent__isnull=False).first()
+
+
 def category_attributes(category):
     if not category.is_subcategory:
         return []
@@ -168,15 +213,22 @@ def catalogue_page(*, category, filters, attributes, page_number=1):
 
 
 def corrected_query(query):
-    """C12 typos: each word of the query replaced by the most similar word of listed Kworks (pg_trgm similarity
-    over the SearchTerm vocabulary, one query). Returns the corrected words, or None when nothing is close."""
-    words = [word for word in re.findall(r"[\w-]+", query.lower()) if len(word) > 2][:8]
+    """C12 typos: each word of the query replaced by the most similar word of listed Kworks (pg_trgm over the
+    SearchTerm vocabulary, one query). A vocabulary word qualifies when the query word's trigram word
+    similarity to it reaches SEARCH_TRIGRAM_THRESHOLD (`%>`, served by the trigram GIN index); the closest
+    (similarity, then documents) wins. Returns the corrected words, or None when a word has no close match."""
+    words = typo_words(query)
     if not words:
         return None
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # SET LOCAL: the threshold of the `%>` operator for this transaction only (the server default is 0.6).
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(rules.SEARCH_TRIGRAM_THRESHOLD)],
+        )
         cursor.execute(
             "SELECT DISTINCT ON (q.word) q.word, t.word FROM unnest(%s::text[]) AS q(word) "
-            "JOIN marketplace_searchterm t ON t.word %% q.word "
+            "JOIN marketplace_searchterm t ON t.word %%> q.word "
             "ORDER BY q.word, similarity(t.word, q.word) DESC, t.documents DESC",
             [words],
         )
@@ -187,6 +239,21 @@ def corrected_query(query):
     return corrected
 
 
+def typo_words(query):
+    """The words of a query the typo correction looks at: letters and digits only (a tsquery built from them
+    can never be a syntax error), long enough to be corrected, at most SEARCH_CORRECTED_WORDS_MAX."""
+    words = [word for word in re.findall(r"[^\W_]+", query.lower()) if len(word) >= rules.SEARCH_TERM_MIN_LENGTH]
+    return words[: rules.SEARCH_CORRECTED_WORDS_MAX]
+
+
+def _raw_tsquery(words):
+    """`'a' & 'b'` from vocabulary words. Each word is quoted (a stored lexeme may carry punctuation such as
+    `node.js` or `c++`, which bare raw tsquery syntax rejects) and anything but letters, digits, `.`, `-` and
+    `+` is dropped, so the raw query is never a syntax error."""
+    clean = [re.sub(r"[^\w.+-]|_", "", word) for word in words]
+    return " & ".join(f"'{word}'" for word in clean if word)
+
+
 def kwork_search(*, query, filters=None, page_number=1):
     """C12: keyword search ranked by relevance.
 
@@ -195,7 +262,7 @@ def kwork_search(*, query, filters=None, page_number=1):
     word of the catalogue's vocabulary (pg_trgm, `corrected_query`) and the search runs again; the page says
     "showing results for …". The page is cut on the ranked id list, then its cards are loaded. Elsewhere
     (SQLite): icontains on title and description."""
-    query = (query or "").strip()[:100]
+    query = (query or "").replace("\x00", "").strip()[: rules.SEARCH_QUERY_MAX_LENGTH]
     filters = filters or CatalogueFilters()
     if not query:
         page = Paginator(Kwork.objects.none(), rules.SEARCH_PAGE_SIZE).get_page(1)
@@ -209,8 +276,8 @@ def kwork_search(*, query, filters=None, page_number=1):
         total = queryset.count()
         if total == 0:
             corrected = corrected_query(query)
-            if corrected:
-                search = SearchQuery(" & ".join(corrected), search_type="raw", config="english")
+            if corrected and _raw_tsquery(corrected):
+                search = SearchQuery(_raw_tsquery(corrected), search_type="raw", config="english")
                 queryset = listed.filter(search_vector=search)
                 total = queryset.count()
         queryset = queryset.annotate(rank=SearchRank(F("search_vector"), search))
@@ -328,13 +395,37 @@ def my_kworks_counts(*, seller):
 
 
 def seller_profile(*, user):
+    """The seller's settings; an unsaved default profile when none is stored yet."""
     return SellerProfile.objects.filter(user=user).first() or SellerProfile(user=user)
 
 
-def moderation_queue():
-    """C7: Kworks waiting for moderation, the longest waiting first."""
-    return (
-        Kwork.objects.filter(review_requested_at__isnull=False)
-        .select_related("seller", "category__parent")
-        .order_by("review_requested_at", "id")
-    )
+def kwork_images_for_editor(*, kwork):
+    """All gallery images, including those waiting for moderation."""
+    return list(KworkImage.objects.filter(kwork=kwork))
+
+
+def kwork_files_for_editor(*, kwork):
+    return list(KworkFile.objects.filter(kwork=kwork))
+
+
+def kwork_get_for_seller(*, seller, pk, lock=False):
+    """The seller's own Kwork; another seller's is a 404. Services pass lock=True inside their transaction."""
+    queryset = Kwork.objects.filter(seller=seller)
+    if lock:
+        queryset = queryset.select_for_update()
+    return get_object_or_404(queryset, pk=pk)
+
+
+def price_points_for(category):
+    """C4: {tier: [cents, ...]} of the category (a subcategory inherits its parent's; then the defaults)."""
+    points = {}
+    for cat_id in [category.pk, category.parent_id]:
+        if cat_id is None:
+            continue
+        for tier, cents in PackagePricePoint.objects.filter(category_id=cat_id).values_list("tier", "price_cents"):
+            points.setdefault(tier, []).append(cents)
+        if points:
+            break
+    if not points:
+        return {tier: list(values) for tier, values in rules.DEFAULT_PACKAGE_PRICE_POINTS.items()}
+    return {tier: sorted(points.get(tier, [])) for tier in rules.PACKAGE_TIERS}

@@ -13,8 +13,9 @@ from common.errors import DomainError
 from common.ratelimit import ratelimit
 
 from . import caching, forms, rules, selectors, services
-from .models import Category, Kwork
+from .models import Kwork
 from .pricing import price_quote
+from .weekends import weekend_days_text
 
 
 def _url_or_none(name, *args):
@@ -75,7 +76,7 @@ def category(request, slug):
             request=request,
         )
 
-    results_html = caching.cached_grid(request, weekend=services.is_weekend_window(), render=results)
+    results_html = caching.cached_grid(request, weekend=selectors.is_weekend_window(), render=results)
     if request.htmx and request.htmx.target == "results":
         return HttpResponse(results_html)
     parent = category.parent if category.is_subcategory else category
@@ -85,7 +86,7 @@ def category(request, slug):
         {
             "category": category,
             "parent": parent,
-            "subcategories": parent.children.all(),
+            "subcategories": selectors.subcategories_of(parent),
             "attributes": attributes,
             "filters": filters,
             "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
@@ -114,7 +115,7 @@ def search(request):
         )
 
     results_html = (
-        caching.cached_grid(request, weekend=services.is_weekend_window(), render=results) if query else ""
+        caching.cached_grid(request, weekend=selectors.is_weekend_window(), render=results) if query else ""
     )
     if request.htmx and request.htmx.target == "results":
         return HttpResponse(results_html)
@@ -220,7 +221,7 @@ def cart_add(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(reverse("marketplace:kwork", args=[pk]))
-    messages.success(request, "Added to your cart. Items are kept for 14 days.")
+    messages.success(request, f"Added to your cart. Items are kept for {rules.CART_ITEM_KEEP_DAYS} days.")
     return redirect("marketplace:cart")
 
 
@@ -308,7 +309,7 @@ def weekend_setting(request):
     )
     messages.success(
         request,
-        "Your Kworks will be hidden from Friday to Monday."
+        f"Your Kworks will be hidden {weekend_days_text()}."
         if form.cleaned_data["hide_on_weekends"]
         else "Your Kworks stay visible on weekends.",
     )
@@ -317,13 +318,11 @@ def weekend_setting(request):
 
 def _editor_category(request, initial_category_id=None):
     raw = request.POST.get("category") or request.GET.get("category") or initial_category_id
-    if raw and str(raw).isdigit():
-        return Category.objects.filter(pk=raw, parent__isnull=False).first()
-    return None
+    return selectors.subcategory_or_none(raw)
 
 
 def _editor_form(request, *, initial=None, category=None):
-    points = services.price_points_for(category) if category else None
+    points = selectors.price_points_for(category) if category else None
     data = request.POST if request.method == "POST" else None
     return forms.KworkForm(data, initial=initial, category=category, price_points=points)
 
@@ -333,8 +332,8 @@ def _editor_render(request, form, kwork=None):
     if kwork is not None:
         context.update(
             {
-                "images": list(kwork.images.all()),
-                "files": list(kwork.files.all()),
+                "images": selectors.kwork_images_for_editor(kwork=kwork),
+                "files": selectors.kwork_files_for_editor(kwork=kwork),
                 "image_form": forms.KworkImageForm(),
                 "file_form": forms.KworkFileForm(),
             }
@@ -368,7 +367,7 @@ def kwork_new(request):
 @login_required
 @ratelimit("marketplace_kwork", rules.RATE_KWORK_EDIT)
 def kwork_edit(request, pk):
-    kwork = services.kwork_get_for_seller(seller=request.user, pk=pk)
+    kwork = selectors.kwork_get_for_seller(seller=request.user, pk=pk)
     kwork = selectors.kwork_for_page(pk=kwork.pk, user=request.user)
     stored = kwork.pending_changes or forms.kwork_as_data(kwork)
     category = _editor_category(request, stored["category"])
@@ -399,7 +398,7 @@ def kwork_edit(request, pk):
 @ratelimit("marketplace_kwork", rules.RATE_KWORK_EDIT)
 def kwork_media(request, pk):
     """Upload or remove a gallery image or a file (C6). Refusals are shown next to the upload field."""
-    kwork = services.kwork_get_for_seller(seller=request.user, pk=pk)
+    kwork = selectors.kwork_get_for_seller(seller=request.user, pk=pk)
     action = request.POST.get("action")
     try:
         if action == "image":
@@ -432,7 +431,7 @@ def kwork_media(request, pk):
 @ratelimit("marketplace_kwork", rules.RATE_KWORK_EDIT)
 def kwork_action(request, pk):
     """My Kworks buttons: submit, pause, activate, delete, discard changes."""
-    kwork = services.kwork_get_for_seller(seller=request.user, pk=pk)
+    kwork = selectors.kwork_get_for_seller(seller=request.user, pk=pk)
     action = request.POST.get("action")
     handlers = {
         "submit": (services.kwork_submit, "Sent to moderation."),

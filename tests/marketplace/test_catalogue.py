@@ -199,7 +199,7 @@ def test_c12_search_finds_kworks_and_people(client):
     KworkFactory(title="I will translate your website into Czech")
     KworkFactory(title="I will design a logo")
     UserFactory(username="translate-jo")
-    services._search_vector_update(list(Kwork.objects.values_list("pk", flat=True)))
+    services.kwork_search_vectors_update(list(Kwork.objects.values_list("pk", flat=True)))
     response = client.get(reverse("marketplace:search"), {"q": "translate"})
     assert _titles(response) == ["I will translate your website into Czech"]
     assert "translate-jo" in response.text
@@ -210,7 +210,7 @@ def test_c12_postgres_search_ranks_by_relevance_and_corrects_typos(client):
     title_hit = KworkFactory(title="I will write a WordPress plugin", description="x " * 30)
     body_hit = KworkFactory(title="I will fix your website", description="Any problem with WordPress themes. " * 3)
     KworkFactory(title="I will design a logo", description="Nothing about that CMS here at all. " * 3)
-    services._search_vector_update([k.pk for k in Kwork.objects.all()])
+    services.kwork_search_vectors_update([k.pk for k in Kwork.objects.all()])
     assert _titles(client.get(reverse("marketplace:search"), {"q": "wordpress"})) == [
         title_hit.title,
         body_hit.title,
@@ -231,7 +231,7 @@ def test_c12_postgres_search_queries_do_not_grow_with_typos(client):
     counts = []
     for n in (1, 50):
         _fill(n, SubcategoryFactory())
-        services._search_vector_update(list(Kwork.objects.values_list("pk", flat=True)))
+        services.kwork_search_vectors_update(list(Kwork.objects.values_list("pk", flat=True)))
         services.search_terms_refresh()
         client.get(reverse("marketplace:search"), {"q": "writte"})
         with CaptureQueriesContext(connection) as ctx:
@@ -284,7 +284,7 @@ def _fill(count, sub, **kwargs):
         )
         ImageFactory(kwork=kwork)
         kwork.options.create(title="Express", price_cents=500)
-    services._search_vector_update(list(Kwork.objects.filter(category=sub).values_list("pk", flat=True)))
+    services.kwork_search_vectors_update(list(Kwork.objects.filter(category=sub).values_list("pk", flat=True)))
 
 
 def _count_queries(client, url, params=None):

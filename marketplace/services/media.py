@@ -1,0 +1,56 @@
+"""Gallery images and files of a Kwork (C6). Uploads are checked by content and size in the forms
+(common.uploads); here the counts and who may change them."""
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+
+from common.errors import DomainError
+
+from .. import rules
+from ..caching import catalogue_changed
+from ..models import KworkFile, KworkImage
+from ..selectors import kwork_get_for_seller
+
+
+def kwork_image_add(*, seller, kwork, upload):
+    """The upload has been checked by common.uploads.validate_image (content, type, 4 MB) in the form."""
+    with transaction.atomic():
+        kwork = kwork_get_for_seller(seller=seller, pk=kwork.pk, lock=True)
+        if kwork.images.count() >= rules.MAX_GALLERY_IMAGES:
+            raise DomainError(
+                f"A Kwork can have at most {rules.MAX_GALLERY_IMAGES} gallery images.", field="image"
+            )
+        return KworkImage.objects.create(
+            kwork=kwork, image=upload, position=kwork.images.count(), pending=kwork.approved_at is not None
+        )
+
+
+def kwork_image_delete(*, seller, kwork, image_id):
+    with transaction.atomic():
+        kwork = kwork_get_for_seller(seller=seller, pk=kwork.pk, lock=True)
+        image = get_object_or_404(KworkImage, kwork=kwork, pk=image_id)
+        if kwork.is_listed and not image.pending and kwork.images.filter(pending=False).count() == 1:
+            raise DomainError("An active Kwork needs at least one image; add another before removing this one.")
+        name = image.image.name
+        image.delete()
+        catalogue_changed()
+        transaction.on_commit(lambda: image.image.storage.delete(name))
+
+
+def kwork_file_add(*, seller, kwork, upload):
+    with transaction.atomic():
+        kwork = kwork_get_for_seller(seller=seller, pk=kwork.pk, lock=True)
+        if kwork.files.count() >= rules.MAX_KWORK_FILES:
+            raise DomainError(f"A Kwork can have at most {rules.MAX_KWORK_FILES} files.", field="file")
+        return KworkFile.objects.create(
+            kwork=kwork, file=upload, name=upload.name[:200], pending=kwork.approved_at is not None
+        )
+
+
+def kwork_file_delete(*, seller, kwork, file_id):
+    with transaction.atomic():
+        kwork = kwork_get_for_seller(seller=seller, pk=kwork.pk, lock=True)
+        item = get_object_or_404(KworkFile, kwork=kwork, pk=file_id)
+        name = item.file.name
+        item.delete()
+        transaction.on_commit(lambda: item.file.storage.delete(name))

@@ -1,0 +1,111 @@
+"""What the catalogue shows: pause and activate (C9), weekend hiding (C10), automatic pause (C11(b))."""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.rules import NotificationKind
+from common.errors import DomainError
+
+from .. import rules
+from ..caching import catalogue_changed
+from ..models import Kwork, SellerProfile
+from ..selectors import kwork_get_for_seller, seller_profile
+from ..weekends import is_weekend_window
+from ._notify import notify_on_commit
+
+Status = Kwork.Status
+
+
+def kwork_pause(*, seller, kwork):
+    """C9: hidden from the catalogue and not orderable; rating and position are untouched."""
+    with transaction.atomic():
+        kwork = kwork_get_for_seller(seller=seller, pk=kwork.pk, lock=True)
+        if kwork.status != Status.ACTIVE:
+            raise DomainError("Only an active Kwork can be paused.")
+        kwork.status = Status.PAUSED
+        kwork.save(update_fields=["status"])
+        catalogue_changed()
+    return kwork
+
+
+def kwork_activate(*, seller, kwork):
+    with transaction.atomic():
+        kwork = kwork_get_for_seller(seller=seller, pk=kwork.pk, lock=True)
+        if kwork.status != Status.PAUSED:
+            raise DomainError("Only a paused Kwork can be activated.")
+        kwork.status = Status.ACTIVE
+        kwork.auto_paused = seller_profile(user=seller).autopaused
+        kwork.save(update_fields=["status", "auto_paused"])
+        catalogue_changed()
+    return kwork
+
+
+def seller_weekend_setting_set(*, seller, hide_on_weekends, now=None):
+    """C10: the seller's "hide my Kworks on weekends" switch; applies at once when it is the weekend."""
+    hide = bool(hide_on_weekends)
+    with transaction.atomic():
+        profile, _ = SellerProfile.objects.get_or_create(user=seller)
+        profile.hide_on_weekends = hide
+        profile.save(update_fields=["hide_on_weekends"])
+        Kwork.objects.filter(seller=seller).update(
+            seller_hides_weekends=hide, weekend_hidden=hide and is_weekend_window(now)
+        )
+        catalogue_changed()
+    return profile
+
+
+def kworks_weekend_sync(*, now=None):
+    """C10 beat job: hide the Kworks of sellers who asked for it during the weekend window, show them after.
+    Idempotent; returns (hidden, shown) row counts."""
+    weekend = is_weekend_window(now)
+    with transaction.atomic():
+        if weekend:
+            hidden = Kwork.objects.filter(seller_hides_weekends=True, weekend_hidden=False).update(
+                weekend_hidden=True
+            )
+            shown = Kwork.objects.filter(seller_hides_weekends=False, weekend_hidden=True).update(
+                weekend_hidden=False
+            )
+        else:
+            hidden = 0
+            shown = Kwork.objects.filter(weekend_hidden=True).update(weekend_hidden=False)
+        if hidden or shown:
+            catalogue_changed()
+    return hidden, shown
+
+
+def kwork_autopause_sync(*, seller, in_progress_count):
+    """C11(b): called by the orders app whenever the seller's number of orders in progress changes.
+
+    More than AUTOPAUSE_ABOVE_IN_PROGRESS (12) → all the seller's active Kworks are auto-paused (hidden from
+    the catalogue, still orderable from Favourites or by direct link). They come back when only
+    AUTOPAUSE_RESUME_AT_IN_PROGRESS (7) or fewer remain. Manual pauses are never touched. Idempotent.
+    Returns True when the seller is auto-paused after the call."""
+    with transaction.atomic():
+        profile, _ = SellerProfile.objects.select_for_update().get_or_create(user=seller)
+        profile.in_progress_count = in_progress_count
+        changed = ["in_progress_count"]
+        if in_progress_count > rules.AUTOPAUSE_ABOVE_IN_PROGRESS and not profile.autopaused:
+            profile.autopaused, profile.autopaused_at = True, timezone.now()
+            changed += ["autopaused", "autopaused_at"]
+            Kwork.objects.filter(seller=seller).update(auto_paused=True)
+            catalogue_changed()
+            notify_on_commit(
+                user=seller,
+                kind=NotificationKind.KWORK_AUTOPAUSE,
+                title="Your Kworks are paused automatically",
+                body=(
+                    f"You have {in_progress_count} orders in progress. Your Kworks are hidden from the catalogue "
+                    f"until only {rules.AUTOPAUSE_RESUME_AT_IN_PROGRESS} remain; buyers can still order them "
+                    "from Favourites or by direct link."
+                ),
+                url=reverse("marketplace:my_kworks"),
+            )
+        elif in_progress_count <= rules.AUTOPAUSE_RESUME_AT_IN_PROGRESS and profile.autopaused:
+            profile.autopaused, profile.autopaused_at = False, None
+            changed += ["autopaused", "autopaused_at"]
+            Kwork.objects.filter(seller=seller).update(auto_paused=False)
+            catalogue_changed()
+        profile.save(update_fields=changed)
+    return profile.autopaused
