@@ -11,10 +11,8 @@ SUPPORT = "Support"
 
 # "app_label.codename" for each group. Moderators work in the Django admin; Support in /backoffice/.
 ROLE_PERMISSIONS = {
-    MODERATORS: [
-        "accounts.view_user",
-        "accounts.view_badge",
-    ],
+    # Moderators see Kworks only (marketplace/roles.py): not people's e-mails, orders or buyers' requirements.
+    MODERATORS: [],
     SUPPORT: [
         "accounts.view_user",
         "accounts.view_deletionrequest",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import order_views, views
 
 app_name = "backoffice"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("deletions/", views.deletion_requests, name="deletion_requests"),
     path("deletions/<int:pk>/", views.deletion_request_decide, name="deletion_request_decide"),
+    path("orders/", order_views.order_find, name="order_find"),
+    path("orders/<int:pk>/cancel/", order_views.order_cancel, name="order_cancel"),
 ]

@@ -1,18 +1,13 @@
-"""T6: what the orders models give each role. Support looks at orders and cancels prohibited ones (C7) in the
-admin; moderators see orders of the Kworks they moderate."""
+"""T6: what the orders models give each role. Support reads orders for its cases; it cancels prohibited ones
+(C7) in the back office (/backoffice/orders/), through orders.services, not by changing rows in the admin.
+Moderators get nothing here: they work on Kworks only."""
 
 ROLE_PERMISSIONS = {
     "Support": [
         "orders.view_order",
-        "orders.change_order",
         "orders.view_orderevent",
         "orders.view_cancellationrequest",
         "orders.view_delivery",
         "orders.view_ordermessage",
-    ],
-    "Moderators": [
-        "orders.view_order",
-        "orders.change_order",
-        "orders.view_orderevent",
     ],
 }
