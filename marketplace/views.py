@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors as account_selectors
 from common.errors import DomainError
@@ -36,7 +36,7 @@ def _query_string(request, drop=("page",)):
 # --- browsing (C12) --------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def home(request):
     kworks = selectors.home_popular()
     return render(
@@ -50,12 +50,12 @@ def home(request):
     )
 
 
-@require_GET
+@require_safe
 def categories(request):
     return render(request, "marketplace/categories.html", {"categories": selectors.categories_tree()})
 
 
-@require_GET
+@require_safe
 def category(request, slug):
     category = selectors.category_get(slug=slug)
     attributes = selectors.category_attributes(category)
@@ -95,7 +95,7 @@ def category(request, slug):
     )
 
 
-@require_GET
+@require_safe
 def search(request):
     query = request.GET.get("q", "").strip()
     filters = selectors.CatalogueFilters.from_query(request.GET)
@@ -141,7 +141,7 @@ def _choice_from(request):
     }
 
 
-@require_GET
+@require_safe
 def kwork_detail(request, pk):
     kwork = selectors.kwork_for_page(pk=pk, user=request.user)
     choice = _choice_from(request)
@@ -171,7 +171,7 @@ def kwork_detail(request, pk):
     )
 
 
-@require_GET
+@require_safe
 def kwork_quote(request, pk):
     """htmx partial: the live total and lead time of the buyer's choice (C5)."""
     kwork = selectors.kwork_for_page(pk=pk, user=request.user)
@@ -204,7 +204,7 @@ def favourite_toggle(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def favourites(request):
     items = list(selectors.favourites_for(user=request.user))
     return render(
@@ -238,7 +238,7 @@ def _cart_context(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def cart(request):
     return render(request, "marketplace/cart.html", _cart_context(request))
 
@@ -278,7 +278,7 @@ MY_TABS = [
 
 
 @login_required
-@require_GET
+@require_safe
 def my_kworks(request):
     status = request.GET.get("status", "")
     if status not in dict(MY_TABS):

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from common.errors import DomainError
 from common.ratelimit import ratelimit
@@ -91,7 +91,7 @@ def cart_checkout(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def index(request):
     return redirect("orders:seller_list" if request.user.mode == "seller" else "orders:buyer_list")
 
@@ -120,13 +120,13 @@ def _order_list(request, role):
 
 
 @login_required
-@require_GET
+@require_safe
 def buyer_list(request):
     return _order_list(request, rules.BUYER)
 
 
 @login_required
-@require_GET
+@require_safe
 def seller_list(request):
     return _order_list(request, rules.SELLER)
 
@@ -176,7 +176,7 @@ def _render_detail(request, order, status=200, **forms):
 
 
 @login_required
-@require_GET
+@require_safe
 def detail(request, pk):
     return _render_detail(request, _order_for(request, pk))
 
@@ -380,7 +380,7 @@ def _chat_context(request, order, form=None):
 
 
 @login_required
-@require_GET
+@require_safe
 def messages_panel(request, pk):
     """The 15-second refresh of the chat's messages (htmx); without htmx, the order page at its chat. When the
     order itself changed since the page was drawn (`v`), htmx reloads the whole page instead."""

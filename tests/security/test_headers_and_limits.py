@@ -109,3 +109,17 @@ def test_session_ends_after_the_idle_timeout(user_client):
         traveller.shift(idle + dt.timedelta(minutes=1))
         response = user_client.get("/dashboard/")
         assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+@pytest.mark.django_db
+def test_get_only_pages_answer_head(client):
+    from tests.orders.factories import place
+
+    order = place()
+    kwork = order.kwork
+    urls = ["/", "/search/?q=logo", kwork.get_absolute_url(), "/categories/"]
+    for url in urls:
+        assert client.head(url).status_code in (200, 302), url
+    client.force_login(order.buyer)
+    for url in [order.get_absolute_url(), "/orders/buying/", "/balance/", "/cart/"]:
+        assert client.head(url).status_code == 200, url
