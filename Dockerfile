@@ -8,8 +8,8 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
 RUN DJANGO_SETTINGS_MODULE=config.settings.base DJANGO_SECRET_KEY=collectstatic-only \
     .venv/bin/python manage.py collectstatic --noinput
-RUN useradd --create-home --uid 1000 gigly && mkdir -p /app/var /data/media && chown -R gigly /app/var /data/media
+RUN useradd --create-home --uid 1000 gigly && mkdir -p /app/var /data/media /data/private && chown -R gigly /app/var /data/media /data/private
 USER gigly
 ENV PATH="/app/.venv/bin:$PATH" DJANGO_SETTINGS_MODULE=config.settings.production
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -11,3 +11,15 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return getattr(settings, "ACCOUNT_ALLOW_REGISTRATION", True)
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=commit)
+        if commit and "accept_terms" in form.cleaned_data:  # our sign-up form (A1), not a social one
+            from . import services
+
+            services.signup_consents_record(
+                user=user,
+                is_adult=form.cleaned_data["is_adult"],
+                accepts_terms=form.cleaned_data["accept_terms"],
+            )
+        return user

@@ -1,7 +1,6 @@
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from common import contacts
@@ -12,7 +11,7 @@ from .models import DeletionRequest, User
 
 
 class SignupForm(AllauthSignupForm):
-    """A1: adult and terms consent, each recorded with its time."""
+    """A1: adult and terms consent, both required; the adapter records them with their time (a service)."""
 
     is_adult = forms.BooleanField(
         label="I am 18 or older",
@@ -39,14 +38,6 @@ class SignupForm(AllauthSignupForm):
             reverse("pages:terms"),
             reverse("pages:conduct"),
         )
-
-    def save(self, request):
-        user = super().save(request)
-        now = timezone.now()
-        user.adult_confirmed_at = now
-        user.terms_accepted_at = now
-        user.save(update_fields=["adult_confirmed_at", "terms_accepted_at"])
-        return user
 
 
 class ProfileForm(forms.ModelForm):
@@ -80,7 +71,9 @@ class ProfileForm(forms.ModelForm):
 
 
 class UsernameChangeForm(forms.Form):
-    username = forms.CharField(label="New login", max_length=30, validators=logins.USERNAME_VALIDATORS)
+    username = forms.CharField(
+        label="New login", max_length=rules.USERNAME_MAX_LENGTH, validators=logins.USERNAME_VALIDATORS
+    )
     confirm = forms.BooleanField(
         label="I understand the login can be changed only once, and withdrawals are locked for a week after.",
         error_messages={"required": "Please confirm you understand the consequences."},

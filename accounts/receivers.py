@@ -4,6 +4,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 
 from .models import AccountChange
+from .rules import NotificationKind
 from .services import account_change_record, notification_send
 
 
@@ -24,7 +25,7 @@ def _lock_after_email_change(sender, request, user, from_email_address, to_email
 def _welcome(sender, request, user, **kwargs):
     notification_send(
         user=user,
-        kind="welcome",
+        kind=NotificationKind.WELCOME,
         title=f"Welcome to {settings.SITE_NAME}!",
         body="Add a photo and a few words about yourself: buyers and sellers trust complete profiles.",
         url=reverse("accounts:settings"),

@@ -1,10 +1,11 @@
 """T6: who may do what. Groups are created by a migration; their permissions are kept in step after every
 migrate. Each app lists what its models give each role in its own `roles.py` (ROLE_PERMISSIONS)."""
 
-from importlib import import_module
-from importlib.util import find_spec
+import sys
+from functools import wraps
 
-APPS_WITH_ROLES = ["payments", "marketplace", "orders", "ratings", "arbitration"]
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 
 MODERATORS = "Moderators"
 SUPPORT = "Support"
@@ -25,11 +26,16 @@ ROLE_PERMISSIONS = {
 
 
 def all_role_permissions():
-    merged = {group: list(perms) for group, perms in ROLE_PERMISSIONS.items()}
-    for app in APPS_WITH_ROLES:
-        if find_spec(f"{app}.roles") is not None:
-            for group, perms in import_module(f"{app}.roles").ROLE_PERMISSIONS.items():
-                merged.setdefault(group, []).extend(perms)
+    """ROLE_PERMISSIONS of every installed app's roles.py (this one included), merged per group."""
+    from django.apps import apps
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("roles")
+    merged = {}
+    for config in apps.get_app_configs():
+        module = sys.modules.get(f"{config.name}.roles")
+        for group, perms in getattr(module, "ROLE_PERMISSIONS", {}).items():
+            merged.setdefault(group, []).extend(perms)
     return merged
 
 
@@ -49,6 +55,21 @@ def sync_role_permissions(sender=None, **kwargs):
 
 def is_support(user):
     return user.is_authenticated and user.is_active and (user.is_superuser or _in_group(user, SUPPORT))
+
+
+def support_required(view):
+    """T6: only Support staff (and superusers) enter the back office; anyone else gets 403. Here, next to the
+    roles, so every app's back-office pages use it without depending on the arbitration app."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_support(request.user):
+            raise PermissionDenied("The back office is for support staff only.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def is_moderator(user):

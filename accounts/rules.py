@@ -1,12 +1,23 @@
-"""Every number of the accounts rules, named once (SPEC A3, A5, A6, A11)."""
+"""Every number of the accounts rules, named once (SPEC A3, A5, A6, A11, T4)."""
 
 SENSITIVE_CHANGE_LOCK_DAYS = 7  # A5, A6, P6: payouts locked for a week after e-mail, login or payout changes
 USERNAME_MIN_LENGTH = 3
 USERNAME_MAX_LENGTH = 30
-USERNAME_CHANGES_ALLOWED = 1  # A6
 LAST_SEEN_RESOLUTION_SECONDS = 300  # last-seen is written at most every five minutes per user
 NOTIFICATIONS_PAGE_SIZE = 25
 NOTIFICATIONS_KEEP_READ_DAYS = 180
+
+# T4 fair use: "count/period" per user (or address) for the POSTs of each action (common.ratelimit).
+RATE_PROFILE = "20/m"
+RATE_LOGIN_CHANGE = "5/h"
+RATE_DELETION_REQUEST = "3/h"
+RATE_NOTIFICATIONS = "60/m"
+# T4 lock-out, in allauth's syntax (settings.ACCOUNT_RATE_LIMITS is built from these): five failed logins for one
+# account lock it for 15 minutes; ten a minute per address; sign-up 5 a minute and 20 an hour per address.
+RATE_LOGIN_FAILED = "10/m/ip,5/15m/key"
+RATE_LOGIN = "30/m/ip"
+RATE_SIGNUP = "5/m/ip,20/h/ip"
+RATE_CONFIRM_EMAIL = "1/3m/key"
 
 
 class NotificationKind:

@@ -8,7 +8,7 @@ from django.db.models import Max, Prefetch
 from django.shortcuts import get_object_or_404
 
 from . import rules
-from .models import AccountChange, Notification, UserBadge
+from .models import AccountChange, DeletionRequest, Notification, UserBadge
 
 User = get_user_model()
 
@@ -58,3 +58,25 @@ def users_search(*, query, limit=20):
         .order_by("username")
         .only("username", "display_name", "avatar", "city")[:limit]
     )
+
+
+def deletion_request_pending_of(*, user):
+    """A7: the person's request waiting for support, or None."""
+    return DeletionRequest.objects.filter(user=user, status=DeletionRequest.Status.PENDING).first()
+
+
+def deletion_requests_pending_count():
+    return DeletionRequest.objects.filter(status=DeletionRequest.Status.PENDING).count()
+
+
+def deletion_requests_for_review(*, status):
+    """A7: the back office's queue of one status, oldest first, with the people it shows."""
+    return (
+        DeletionRequest.objects.select_related("user", "processed_by")
+        .filter(status=status)
+        .order_by("created_at", "pk")
+    )
+
+
+def deletion_request_get(*, pk):
+    return get_object_or_404(DeletionRequest, pk=pk)

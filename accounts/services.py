@@ -36,7 +36,7 @@ def account_change_record(*, user, kind, old_value="", new_value=""):
     change = AccountChange.objects.create(user=user, kind=kind, old_value=old_value, new_value=new_value)
     notification_send(
         user=user,
-        kind="account",
+        kind=rules.NotificationKind.ACCOUNT,
         title=f"{change.get_kind_display()}: withdrawals are locked for {rules.SENSITIVE_CHANGE_LOCK_DAYS} days",
         body=(
             "For your safety, payout details cannot be changed and no withdrawal can be made until "
@@ -78,14 +78,40 @@ def mode_switch(*, user, mode):
     return user
 
 
-def profile_update(*, form):
-    """A9. The form has checked the avatar by content and size; the old avatar file is removed."""
-    user = form.instance
-    old_avatar = User.objects.filter(pk=user.pk).values_list("avatar", flat=True).first()
+PROFILE_FIELDS = ("display_name", "city", "about", "skills", "email_notifications")
+
+
+def profile_update(*, user, display_name, city, about, skills, email_notifications, avatar=None):
+    """A9. `avatar` is a new upload already checked by content and size (common.uploads), or None to keep the
+    current one; a replaced avatar's file is removed once the change commits."""
     with transaction.atomic():
-        user = form.save()
-    if old_avatar and old_avatar != user.avatar.name:
+        old_avatar = User.objects.filter(pk=user.pk).values_list("avatar", flat=True).first()
+        user.display_name = display_name
+        user.city = city
+        user.about = about
+        user.skills = skills
+        user.email_notifications = email_notifications
+        fields = list(PROFILE_FIELDS)
+        if avatar is not None:
+            user.avatar = avatar
+            fields.append("avatar")
+        user.save(update_fields=fields)
+    if avatar is not None and old_avatar and old_avatar != user.avatar.name:
         transaction.on_commit(lambda: user.avatar.storage.delete(old_avatar))
+    return user
+
+
+# --- sign-up consents (A1) ------------------------------------------------------------------------------
+
+
+def signup_consents_record(*, user, is_adult, accepts_terms):
+    """A1: the person confirmed being 18 or older and accepted the terms; each consent is kept with its time."""
+    if not (is_adult and accepts_terms):
+        raise DomainError("You must be 18 or older and accept the terms of service to create an account.")
+    now = timezone.now()
+    user.adult_confirmed_at = now
+    user.terms_accepted_at = now
+    user.save(update_fields=["adult_confirmed_at", "terms_accepted_at"])
     return user
 
 
@@ -145,7 +171,7 @@ def deletion_request_reject(*, deletion_request, staff_user, note):
         req.save()
         notification_send(
             user=req.user,
-            kind="account",
+            kind=rules.NotificationKind.ACCOUNT,
             title="Your account deletion request was not carried out",
             body=note,
         )
@@ -164,7 +190,7 @@ def badge_grant(*, user, code, granted_by=None, note=""):
     if created:
         notification_send(
             user=user,
-            kind="badge",
+            kind=rules.NotificationKind.BADGE,
             title=f"You have earned the “{badge.name}” badge",
             body=badge.description,
             url=user.get_absolute_url(),

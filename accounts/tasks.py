@@ -6,9 +6,7 @@ from django.template.loader import render_to_string
 from .models import Notification
 
 
-@shared_task(
-    acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
-)
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notification_email(notification_id):
     """A11: e-mail one notification. Missing or already-deleted notifications are skipped."""
     notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
@@ -24,7 +22,7 @@ def notification_email(notification_id):
     )
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task
 def notifications_purge():
     from .services import notifications_purge as purge
 

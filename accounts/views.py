@@ -12,7 +12,6 @@ from common.ratelimit import ratelimit
 
 from . import rules, selectors, services
 from .forms import DeletionRequestForm, ProfileForm, UsernameChangeForm
-from .models import DeletionRequest
 
 
 @login_required
@@ -37,27 +36,30 @@ def dashboard(request):
 
 
 @login_required
-@ratelimit("profile")
+@ratelimit("profile", rules.RATE_PROFILE)
 def settings_view(request):
     user = request.user
     form = ProfileForm(request.POST or None, request.FILES or None, instance=user)
     if request.method == "POST" and form.is_valid():
-        services.profile_update(form=form)
+        data = form.cleaned_data
+        services.profile_update(
+            user=user,
+            **{name: data[name] for name in services.PROFILE_FIELDS},
+            avatar=data["avatar"] if "avatar" in form.changed_data else None,
+        )
         messages.success(request, "Your profile has been saved.")
         return redirect("accounts:settings")
     context = {
         "form": form,
         "email_confirmed": selectors.has_confirmed_email(user),
         "locked_until": selectors.withdrawal_locked_until(user),
-        "pending_deletion": DeletionRequest.objects.filter(
-            user=user, status=DeletionRequest.Status.PENDING
-        ).first(),
+        "pending_deletion": selectors.deletion_request_pending_of(user=user),
     }
     return render(request, "accounts/settings.html", context)
 
 
 @login_required
-@ratelimit("login_change")
+@ratelimit("login_change", rules.RATE_LOGIN_CHANGE)
 def username_change(request):
     form = UsernameChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -76,7 +78,7 @@ def username_change(request):
 
 
 @login_required
-@ratelimit("deletion_request")
+@ratelimit("deletion_request", rules.RATE_DELETION_REQUEST)
 def deletion_request(request):
     form = DeletionRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -126,7 +128,7 @@ def notifications(request):
 
 @login_required
 @require_POST
-@ratelimit("notifications")
+@ratelimit("notifications", rules.RATE_NOTIFICATIONS)
 def notification_open(request, pk):
     """Mark one notification read and follow its link."""
     notification = selectors.notifications_for(user=request.user).filter(pk=pk).first()
@@ -140,7 +142,7 @@ def notification_open(request, pk):
 
 @login_required
 @require_POST
-@ratelimit("notifications")
+@ratelimit("notifications", rules.RATE_NOTIFICATIONS)
 def notifications_read_all(request):
     services.notifications_mark_read(user=request.user)
     if request.htmx:

@@ -3,8 +3,8 @@
 import time
 from functools import wraps
 
-from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.shortcuts import render
 
 
@@ -32,17 +32,29 @@ def hit(key, rate):
 def client_key(request):
     if request.user.is_authenticated:
         return f"u{request.user.pk}"
-    return "ip" + request.META.get("REMOTE_ADDR", "")
+    return "ip" + client_address(request)
 
 
-def ratelimit(action, rate=None):
-    """Decorate a view: POSTs over the rate get HTTP 429 with a clear message. Rates live in WRITE_RATE_LIMITS."""
+def client_address(request):
+    """The visitor's address: behind TRUSTED_PROXY_COUNT proxies, read from X-Forwarded-For the way allauth's
+    rate limits read it (one rule for both), otherwise REMOTE_ADDR."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):  # no usable address, or fewer hops than configured
+        return request.META.get("REMOTE_ADDR", "")
+
+
+def ratelimit(action, rate):
+    """Decorate a view: POSTs over `rate` ("count/period", named in the caller's rules.py) get HTTP 429 with a
+    clear message. `action` names the counter, so views sharing one share the limit."""
+    _parse(rate)  # a mistyped rate fails at import, not at the first POST
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            limit = rate or settings.WRITE_RATE_LIMITS[action]
-            if request.method == "POST" and hit(f"{action}:{client_key(request)}", limit):
+            if request.method == "POST" and hit(f"{action}:{client_key(request)}", rate):
                 return render(request, "429.html", {"action": action}, status=429)
             return view(request, *args, **kwargs)
 

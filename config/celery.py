@@ -1,12 +1,44 @@
+"""The Celery app of the worker and beat. Task defaults are set once in settings (CELERY_*), and the beat
+schedule is gathered from each app's schedule.py once Django is ready."""
+
 import os
+import sys
 
-from celery import Celery
+from celery import Celery, signals
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from config.environment import require_settings_module
+
+require_settings_module()
 
 app = Celery("gigly")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def build_beat_schedule():
+    """Every timed job of the site: the BEAT_SCHEDULE of each installed app's `schedule.py`, so each timed job
+    stays next to the code it runs. Needs the app registry (Django set up)."""
+    from django.apps import apps
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("schedule")
+    schedule = {}
+    for config in apps.get_app_configs():
+        module = sys.modules.get(f"{config.name}.schedule")
+        schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
+    return schedule
+
+
+@signals.import_modules.connect(sender=app)
+def _gather_beat_schedule(sender, **kwargs):
+    # Sent when the worker or beat starts, after Celery's Django fixup has run django.setup() and before beat
+    # reads the schedule: settings are loaded too early for it (the app registry is not ready there).
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+    sender.conf.beat_schedule = build_beat_schedule()
 
 
 @app.on_after_configure.connect

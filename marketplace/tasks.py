@@ -5,20 +5,20 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task
 def kworks_weekend_sync():
     """C10: hide/show the Kworks of sellers who hide them on weekends."""
     hidden, shown = services.kworks_weekend_sync()
     return {"hidden": hidden, "shown": shown}
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task
 def cart_purge_expired():
     """C13: remove cart items older than CART_ITEM_KEEP_DAYS."""
     return services.cart_purge_expired()
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task
 def search_terms_refresh():
     """C12: rebuild the typo-correction vocabulary from the listed Kworks."""
     return services.search_terms_refresh()

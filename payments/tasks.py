@@ -5,7 +5,7 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task
 def payout_batch_run():
     """P4: pay approved withdrawals (the service itself checks it is Monday, Wednesday or Friday)."""
     batch = services.payout_batch_run()

@@ -11,10 +11,10 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, Streaming
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as account_selectors
-from arbitration.permissions import support_required
+from accounts.roles import support_required
 from common.errors import DomainError
 from common.ratelimit import ratelimit
 
@@ -246,7 +246,7 @@ def withdraw(request):
 
 
 @login_required
-@require_safe
+@require_GET
 def withdraw_quote(request):
     """The fee and the amount received, as the person types (htmx)."""
     form = WithdrawalForm(request.GET)

@@ -10,6 +10,10 @@ if not SECRET_KEY or SECRET_KEY.startswith("insecure"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a long random value in production.")
 if not env("DATABASE_URL"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
+if not REDIS_URL:
+    # Without it each container would quietly use its own filesystem broker and cache: tasks sent by the web
+    # would never reach the worker, and rate limits would count per process.
+    raise ImproperlyConfigured("REDIS_URL must point at Redis in production (Celery broker, cache, rate limits).")
 MAILERS = {
     "default": {
         "BACKEND": env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),

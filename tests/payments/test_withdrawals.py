@@ -234,9 +234,9 @@ def test_p4_approved_requests_are_paid_in_a_batch_on_monday_wednesday_friday(use
 
 
 def test_p4_beat_runs_the_payout_batch_on_monday_wednesday_friday():
-    from config.beat import build_schedule
+    from config.celery import build_beat_schedule
 
-    entry = build_schedule()["payments-payout-batch"]
+    entry = build_beat_schedule()["payments-payout-batch"]
     assert entry["task"] == "payments.tasks.payout_batch_run"
     assert entry["schedule"].day_of_week == {1, 3, 5}
 

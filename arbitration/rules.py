@@ -1,0 +1,3 @@
+"""Every number of the back office, named once."""
+
+BACKOFFICE_PAGE_SIZE = 25
