@@ -7,7 +7,10 @@ from common.uploads import MAX_UPLOAD_BYTES, validate_attachment
 
 from . import rules
 
-FILES_HELP = "Up to 4 MB each: images, video, audio, zip or rar. Larger files: share a cloud link."
+FILES_HELP = (
+    f"Up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB each: images, video, audio, zip or rar. "
+    "Larger files: share a cloud link."
+)
 MAX_FILES = rules.MAX_FILES_PER_MESSAGE
 
 

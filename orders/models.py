@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from . import rules
+from .links import order_url
 
 
 class Order(ConcurrentTransitionMixin, models.Model):
@@ -122,7 +122,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         return f"Order #{self.pk}: {self.title}"
 
     def get_absolute_url(self):
-        return reverse("orders:detail", args=[self.pk])
+        return order_url(self.pk)
 
     @property
     def reference(self):

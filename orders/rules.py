@@ -42,7 +42,15 @@ REQUIREMENTS_MAX_LENGTH = 5_000
 MESSAGE_MAX_LENGTH = 5_000
 DELIVERY_MAX_LENGTH = 5_000
 REASON_MAX_LENGTH = 1_000
+ARBITRATION_TEXT_MAX_LENGTH = 5_000  # O12: the description of the problem and support's reasoning
 MAX_FILES_PER_MESSAGE = 5
+MESSAGE_PREVIEW_LENGTH = 140  # A11: a chat message's first characters in the "new message" notification
+# Pages
+LIST_PAGE_SIZE = 25  # orders per page of "Manage orders"
+# T4 fair use of the order pages' writes, per user (common.ratelimit's "count/period").
+RATE_PLACE = "20/m"
+RATE_ACTION = "30/m"
+RATE_MESSAGE = "20/m"
 # O13: the cart suggests ordering similar Kworks from 2 to 5 sellers for large jobs.
 CART_SUGGEST_SELLERS_MIN = 2
 CART_SUGGEST_SELLERS_MAX = 5
@@ -77,7 +85,7 @@ CANCEL_REASONS = {
         CancelReason(
             "buyer_no_contact",
             BUYER,
-            "No contact with the seller (no answer for 24 hours)",
+            f"No contact with the seller (no answer for {NO_REPLY_HOURS} hours)",
             (NEW, IN_PROGRESS),
             True,
             True,
@@ -101,7 +109,7 @@ CANCEL_REASONS = {
         CancelReason(
             "seller_no_communication",
             SELLER,
-            "No communication with the buyer (no reply for 24 hours)",
+            f"No communication with the buyer (no reply for {NO_REPLY_HOURS} hours)",
             (IN_PROGRESS,),
             True,
             False,
@@ -122,9 +130,9 @@ AUTO_INACTIVE = "auto_inactive"  # O8
 STAFF_PROHIBITED = "staff_prohibited"  # C7
 ARBITRATION_REFUND = "arbitration_refund"  # O12: support decided for the buyer
 SYSTEM_REASON_LABELS = {
-    QUICK_CANCEL: "Cancelled by the buyer within 20 minutes of paying",
-    AUTO_UNACCEPTED: "The seller did not start work within 24 hours",
-    AUTO_INACTIVE: "No activity on the order for 14 days",
+    QUICK_CANCEL: f"Cancelled by the buyer within {QUICK_CANCEL_MINUTES} minutes of paying",
+    AUTO_UNACCEPTED: f"The seller did not start work within {ACCEPT_HOURS} hours",
+    AUTO_INACTIVE: f"No activity on the order for {INACTIVITY_DAYS} days",
     STAFF_PROHIBITED: "Cancelled by support: prohibited content",
     ARBITRATION_REFUND: "Arbitration: full refund to the buyer",
 }

@@ -1,9 +1,13 @@
 """Reads of the orders app for views. Lookups take the user, so someone else's order is a 404; lists use
 select_related/prefetch_related so the query count does not grow with the number of orders."""
 
-from django.db.models import Count, Prefetch, Q
+from datetime import timedelta
+
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
+
+from marketplace.models import Kwork
 
 from . import rules
 from .models import CancellationRequest, Delivery, Order, OrderEvent, OrderMessage
@@ -25,6 +29,16 @@ STATE_FILTERS = {
 }
 DEFAULT_FILTER = "active"
 
+# Why an action is refused in a given state (services raise these; the reasons offered below use them too).
+STATE_REFUSALS = {
+    S.NEW: "Work on this order has not started yet.",
+    S.IN_PROGRESS: "This order is already in progress.",
+    S.DELIVERED: "The work on this order has already been delivered.",
+    S.COMPLETED: "This order is already completed.",
+    S.CANCELLED: "This order has been cancelled.",
+    S.IN_ARBITRATION: "This order is in arbitration: support will decide what happens next.",
+}
+
 
 def _base():
     return Order.objects.select_related("buyer", "seller", "kwork", "escrow_hold")
@@ -38,6 +52,22 @@ def order_get_for(*, user, pk):
         return _base().filter(Q(buyer=user) | Q(seller=user)).get(pk=pk)
     except (Order.DoesNotExist, ValueError, TypeError):
         raise Http404("No such order.") from None
+
+
+def kwork_to_order(*, pk):
+    """The Kwork an "Order now" form posts to, or Http404 (whether it may be ordered is the service's check)."""
+    try:
+        return Kwork.objects.select_related("seller").get(pk=pk)
+    except (Kwork.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such Kwork.") from None
+
+
+def cancellation_request_get(*, order, pk):
+    """A cancellation request of `order` (already looked up for the user), or Http404."""
+    try:
+        return order.cancellation_requests.get(pk=pk)
+    except (CancellationRequest.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such cancellation request.") from None
 
 
 def _role_q(user, role):
@@ -166,3 +196,58 @@ def order_actions(*, order, user):
     elif order.status in (S.NEW, S.IN_PROGRESS):
         actions.add("cancel")
     return actions
+
+
+def in_progress_count(*, seller):
+    """C11(b): the seller's orders in progress."""
+    return Order.objects.filter(seller=seller, status=S.IN_PROGRESS).count()
+
+
+def has_pending_cancellation(order):
+    return CancellationRequest.objects.filter(order=order, status=CancellationRequest.Status.PENDING).exists()
+
+
+def _other_is_silent(order, user, now):
+    """ "No answer for 24 h": the other party has not written in the order chat for NO_REPLY_HOURS (and the order
+    is at least that old)."""
+    other_id = order.seller_id if user.pk == order.buyer_id else order.buyer_id
+    last = OrderMessage.objects.filter(order=order, author_id=other_id).aggregate(last=Max("created_at"))["last"]
+    since = max(filter(None, [last, order.started_at, order.placed_at]))
+    return now - since >= timedelta(hours=rules.NO_REPLY_HOURS)
+
+
+def cancellation_reason_refusal(*, order, user, reason, now):
+    """Why `user` may not cancel `order` for `reason` (a rules.CancelReason) now, or None."""
+    side = order.party_of(user)
+    if reason.side != side:
+        return "This cancellation reason is not available to you."
+    if order.status not in reason.states:
+        if order.status in (S.NEW, S.IN_PROGRESS):
+            if reason.states == (S.NEW,):
+                return "This reason can only be chosen before work starts."
+            return "This reason can only be chosen while the order is in progress."
+        return STATE_REFUSALS[order.status]
+    if reason.only_overdue and not order.is_overdue:
+        return "You can cancel for lateness only once the order is overdue."
+    if reason.needs_silence and not _other_is_silent(order, user, now):
+        other = "seller" if side == BUYER else "buyer"
+        return (
+            f"The {other} wrote less than {rules.NO_REPLY_HOURS} hours ago; this reason is available after "
+            f"{rules.NO_REPLY_HOURS} hours without an answer."
+        )
+    return None
+
+
+def cancellation_reasons_for(*, order, user):
+    """The O9/O10 reasons `user` may choose for `order` now (empty for others, finished orders, or while a
+    request is already waiting for an answer)."""
+    if order.party_of(user) is None or order.status not in (S.NEW, S.IN_PROGRESS):
+        return []
+    if has_pending_cancellation(order):
+        return []
+    now = timezone.now()
+    return [
+        r
+        for r in rules.CANCEL_REASONS.values()
+        if cancellation_reason_refusal(order=order, user=user, reason=r, now=now) is None
+    ]

@@ -8,17 +8,11 @@ from django.utils import timezone
 
 from common.money import format_cents
 from payments import rules as payments_rules
-from payments.rules import SELLER_SHARE_PERCENT  # noqa: F401  (the pages show it)
 
 from . import rules, selectors
 from .models import Order
 
 S = Order.Status
-
-# T4 fair use of the order pages' writes (per user). The rules of orders themselves are in orders/rules.py.
-RATE_PLACE = "20/m"
-RATE_ACTION = "30/m"
-RATE_MESSAGE = "20/m"
 
 # The tabs of "Manage orders", in this order (names of selectors.STATE_FILTERS). Tabs of rare states are shown
 # only when they hold an order.
@@ -124,7 +118,7 @@ OVERDUE_REASON = next(code for code, reason in rules.CANCEL_REASONS.items() if r
 
 
 def page_actions(*, order, user, reasons=()):
-    """`reasons`: services.cancellation_reasons_for(order=, user=) — the overdue one gets its own button (O5)."""
+    """`reasons`: selectors.cancellation_reasons_for(order=, user=) — the overdue one gets its own button (O5)."""
     allowed = selectors.order_actions(order=order, user=user)
     actions = PageActions(
         # The requirements form is shown until they are sent; later changes go through the chat.

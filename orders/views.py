@@ -7,21 +7,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from common.errors import DomainError
 from common.ratelimit import ratelimit
-from marketplace.models import Kwork
 from payments.services import InsufficientFunds, topup_url
 
 from . import rules, selectors, services, ui_helpers
 from .forms import CancelForm, DeliveryForm, MessageForm, RequirementsForm, RevisionForm
+from .links import order_url
 from .models import CancellationRequest
-
-LIST_PAGE_SIZE = 25
-
 
 # --- placing orders (O1, O13) ------------------------------------------------------------------------------
 
@@ -46,11 +43,11 @@ def _kwork_url_with(kwork, choice):
 
 @login_required
 @require_POST
-@ratelimit("orders_place", rate=ui_helpers.RATE_PLACE)
+@ratelimit("orders_place", rate=rules.RATE_PLACE)
 def place(request, kwork_pk):
     """O1: pay from the balance at once. Too little money: "Add funds" with exactly the missing amount, then back
     to the Kwork page with the same choice, where one click on "Order now" places the order."""
-    kwork = get_object_or_404(Kwork, pk=kwork_pk)
+    kwork = selectors.kwork_to_order(pk=kwork_pk)
     choice = _choice_from(request)
     try:
         order = services.order_place(buyer=request.user, kwork=kwork, **choice)
@@ -68,7 +65,7 @@ def place(request, kwork_pk):
 
 @login_required
 @require_POST
-@ratelimit("orders_place", rate=ui_helpers.RATE_PLACE)
+@ratelimit("orders_place", rate=rules.RATE_PLACE)
 def cart_checkout(request):
     """O13: one order per cart item, all or nothing."""
     item_ids = [value for value in request.POST.getlist("items") if value] or None
@@ -101,7 +98,7 @@ def _order_list(request, role):
     if state not in selectors.STATE_FILTERS:
         state = selectors.DEFAULT_FILTER
     orders = selectors.orders_for(user=request.user, role=role, state_filter=state)
-    page = Paginator(orders, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(orders, rules.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [ui_helpers.list_row(order, role) for order in page.object_list]
     return render(
         request,
@@ -141,7 +138,7 @@ def _order_for(request, pk):
 def _detail_context(request, order, **forms):
     user = request.user
     role = order.party_of(user)
-    reasons = services.cancellation_reasons_for(order=order, user=user)
+    reasons = selectors.cancellation_reasons_for(order=order, user=user)
     actions = ui_helpers.page_actions(order=order, user=user, reasons=reasons)
     pending = selectors.pending_cancellation(order)
     choosable = [reason for reason in reasons if reason.code != actions.overdue_reason]
@@ -165,7 +162,6 @@ def _detail_context(request, order, **forms):
         "message_form": forms.get("message_form") or MessageForm(),
         "escrow_state": ui_helpers.escrow_state(order),
         "seller_share_cents": ui_helpers.seller_share_cents(order),
-        "seller_percent": ui_helpers.SELLER_SHARE_PERCENT,
         "needs_action": bool(ui_helpers.needs_action(order, role, pending)),
         **vars(actions),
     }
@@ -209,7 +205,7 @@ def _form_action(request, pk, *, form_class, form_name, call, success, files=Fal
 
 @login_required
 @require_POST
-@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+@ratelimit("orders_action", rate=rules.RATE_ACTION)
 def requirements(request, pk):
     return _form_action(
         request,
@@ -236,7 +232,7 @@ def _plain_action(request, pk, *, call, success):
 
 @login_required
 @require_POST
-@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+@ratelimit("orders_action", rate=rules.RATE_ACTION)
 def start(request, pk):
     return _plain_action(
         request,
@@ -248,7 +244,7 @@ def start(request, pk):
 
 @login_required
 @require_POST
-@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+@ratelimit("orders_action", rate=rules.RATE_ACTION)
 def deliver(request, pk):
     return _form_action(
         request,
@@ -265,7 +261,7 @@ def deliver(request, pk):
 
 @login_required
 @require_POST
-@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+@ratelimit("orders_action", rate=rules.RATE_ACTION)
 def accept(request, pk):
     return _plain_action(
         request,
@@ -277,7 +273,7 @@ def accept(request, pk):
 
 @login_required
 @require_POST
-@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+@ratelimit("orders_action", rate=rules.RATE_ACTION)
 def revision(request, pk):
     return _form_action(
         request,
@@ -293,7 +289,7 @@ def revision(request, pk):
 
 @login_required
 @require_POST
-@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+@ratelimit("orders_action", rate=rules.RATE_ACTION)
 def cancel_quick(request, pk):
     return _plain_action(
         request,
@@ -305,12 +301,12 @@ def cancel_quick(request, pk):
 
 @login_required
 @require_POST
-@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+@ratelimit("orders_action", rate=rules.RATE_ACTION)
 def cancel(request, pk):
     """O5/O9/O10: a reason offered to this person now; immediate reasons cancel at once, others ask the other
     side (or cancel at once when the order is overdue)."""
     order = _order_for(request, pk)
-    reasons = list(services.cancellation_reasons_for(order=order, user=request.user))
+    reasons = list(selectors.cancellation_reasons_for(order=order, user=request.user))
     form = CancelForm(request.POST, reasons=reasons)
     if form.is_valid():
         try:
@@ -340,10 +336,10 @@ def cancel(request, pk):
 
 @login_required
 @require_POST
-@ratelimit("orders_action", rate=ui_helpers.RATE_ACTION)
+@ratelimit("orders_action", rate=rules.RATE_ACTION)
 def cancellation_answer(request, pk, request_pk):
     order = _order_for(request, pk)
-    cancellation = get_object_or_404(order.cancellation_requests, pk=request_pk)
+    cancellation = selectors.cancellation_request_get(order=order, pk=request_pk)
     answer = request.POST.get("answer")
     try:
         if answer == "withdraw":
@@ -386,7 +382,7 @@ def messages_panel(request, pk):
     order itself changed since the page was drawn (`v`), htmx reloads the whole page instead."""
     order = _order_for(request, pk)
     if not request.htmx:
-        return redirect(f"{order.get_absolute_url()}#chat")
+        return redirect(order_url(order.pk, anchor="chat"))
     context = _chat_context(request, order)
     seen = request.GET.get("v")
     if seen and seen != context["page_version"]:
@@ -398,7 +394,7 @@ def messages_panel(request, pk):
 
 @login_required
 @require_POST
-@ratelimit("orders_message", rate=ui_helpers.RATE_MESSAGE)
+@ratelimit("orders_message", rate=rules.RATE_MESSAGE)
 def message_send(request, pk):
     order = _order_for(request, pk)
     form = MessageForm(request.POST, request.FILES)
@@ -412,7 +408,7 @@ def message_send(request, pk):
         else:
             if request.htmx:
                 return render(request, "orders/partials/chat.html", _chat_context(request, order))
-            return redirect(f"{order.get_absolute_url()}#chat")
+            return redirect(order_url(order.pk, anchor="chat"))
     if request.htmx:
         return render(request, "orders/partials/chat.html", _chat_context(request, order, form))
     return _render_detail(request, order, status=400, message_form=form)

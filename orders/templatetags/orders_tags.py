@@ -55,9 +55,3 @@ def countdown(at):
         return {"at": None}
     late = at <= now
     return {"at": at, "late": late, "text": timesince(at, now) if late else timeuntil(at, now)}
-
-
-@register.simple_tag
-def orders_rule(name):
-    """A number of orders/rules.py in a template: {% orders_rule "ACCEPT_HOURS" %}."""
-    return getattr(rules, name)

@@ -9,10 +9,11 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import Notification
-from orders import rules, services
+from orders import rules, selectors, services
 from orders.models import CancellationRequest, Order, OrderEvent
 from payments.models import EscrowHold
-from tests.orders.factories import assert_ledger_ok, exactly, fresh, fund, kwork_of, main_of, person, snapshot
+from tests.orders.factories import assert_ledger_ok, exactly, fresh, kwork_of, person
+from tests.support import fund, main_of, snapshot
 
 pytestmark = pytest.mark.django_db
 T0 = timezone.datetime(2026, 3, 2, 10, 0, tzinfo=timezone.UTC)
@@ -104,7 +105,7 @@ def test_o2_quick_cancel_refused_once_delivered():
 
 def codes(order, user, when):
     with at(when):
-        return {r.code for r in services.cancellation_reasons_for(order=fresh(order), user=user)}
+        return {r.code for r in selectors.cancellation_reasons_for(order=fresh(order), user=user)}
 
 
 def test_o9_o10_reasons_offered_depend_on_side_and_state():
@@ -254,7 +255,7 @@ def test_o9_second_request_refused_while_one_waits():
             services.DomainError, match=exactly("A cancellation request is already waiting for an answer.")
         ):
             services.cancellation_request_create(order=order, user=order.seller, reason="seller_busy")
-        assert services.cancellation_reasons_for(order=order, user=order.seller) == []
+        assert selectors.cancellation_reasons_for(order=order, user=order.seller) == []
     assert snapshot(order) == before
 
 

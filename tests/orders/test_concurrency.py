@@ -16,10 +16,12 @@ from django.utils import timezone
 from common.errors import DomainError
 from orders import services
 from orders.models import Order, OrderEvent
+from payments import services as payment_services
 from payments.models import EscrowHold, LedgerTransaction
 from tests.concurrency import race
-from tests.orders.factories import assert_ledger_ok, delivered, fresh, fund, kwork_of, person
+from tests.orders.factories import assert_ledger_ok, delivered, fresh, kwork_of, person
 from tests.orders.test_celery_worker import _database_url
+from tests.support import fund
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROUNDS = 6
@@ -122,7 +124,7 @@ def test_o3_order_failing_midway_is_rolled_back_alone_and_done_by_the_next_run(m
     orders = new_orders(10)
     Order.objects.filter(pk__in=[o.pk for o in orders]).update(accept_by=timezone.now() - timedelta(minutes=1))
     bad_hold = orders[4].escrow_hold_id
-    real_many, real_one = services.payment_services.escrow_refund_many, services.payment_services.escrow_refund
+    real_many, real_one = payment_services.escrow_refund_many, payment_services.escrow_refund
 
     def refund_many(*, holds):
         if any(h.pk == bad_hold for h in holds):
@@ -134,8 +136,8 @@ def test_o3_order_failing_midway_is_rolled_back_alone_and_done_by_the_next_run(m
             raise RuntimeError("ledger unavailable")
         return real_one(hold=hold)
 
-    monkeypatch.setattr(services.payment_services, "escrow_refund_many", refund_many)
-    monkeypatch.setattr(services.payment_services, "escrow_refund", refund_one)
+    monkeypatch.setattr(payment_services, "escrow_refund_many", refund_many)
+    monkeypatch.setattr(payment_services, "escrow_refund", refund_one)
     assert services.orders_autocancel_unaccepted(batch_size=4) == 9
     assert "retrying its orders one by one" in caplog.text
     assert "could not be handled; left for the next run" in caplog.text
@@ -144,8 +146,8 @@ def test_o3_order_failing_midway_is_rolled_back_alone_and_done_by_the_next_run(m
     assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ESCROW_REFUND).count() == 9
     assert OrderEvent.objects.filter(kind=OrderEvent.Kind.CANCELLED).count() == 9
     assert_ledger_ok()
-    monkeypatch.setattr(services.payment_services, "escrow_refund_many", real_many)
-    monkeypatch.setattr(services.payment_services, "escrow_refund", real_one)
+    monkeypatch.setattr(payment_services, "escrow_refund_many", real_many)
+    monkeypatch.setattr(payment_services, "escrow_refund", real_one)
     assert services.orders_autocancel_unaccepted(batch_size=4) == 1
     assert services.orders_autocancel_unaccepted(batch_size=4) == 0
     assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 10
@@ -183,8 +185,9 @@ import django
 
 django.setup()
 from orders import services
+from orders.services import sweeps
 
-real_cancel_batch = services._cancel_batch
+real_cancel_batch = sweeps._cancel_batch
 
 
 def slow_cancel_batch(*args, **kwargs):
@@ -193,7 +196,7 @@ def slow_cancel_batch(*args, **kwargs):
     return result
 
 
-services._cancel_batch = slow_cancel_batch
+sweeps._cancel_batch = slow_cancel_batch
 services.orders_autocancel_unaccepted(batch_size=3)
 """
 

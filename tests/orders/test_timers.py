@@ -7,10 +7,11 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import Notification
-from orders import rules, services, tasks
+from orders import rules, selectors, services, tasks
 from orders.models import CancellationRequest, Order, OrderEvent
 from payments.models import EscrowHold
-from tests.orders.factories import assert_ledger_ok, fresh, fund, kwork_of, main_of, person, platform_cents
+from tests.orders.factories import assert_ledger_ok, fresh, kwork_of, person
+from tests.support import fund, main_of, platform_cents
 
 pytestmark = pytest.mark.django_db
 T0 = timezone.datetime(2026, 3, 2, 10, 0, tzinfo=timezone.UTC)
@@ -126,7 +127,7 @@ def test_o5_overdue_buyer_cancels_at_once_with_full_refund_and_rating_penalty(in
     with at(in_progress.due_at + timedelta(hours=1)):
         services.orders_mark_overdue()
         reasons = [
-            r.code for r in services.cancellation_reasons_for(order=fresh(in_progress), user=in_progress.buyer)
+            r.code for r in selectors.cancellation_reasons_for(order=fresh(in_progress), user=in_progress.buyer)
         ]
         assert "buyer_late" in reasons
         result = services.cancellation_request_create(

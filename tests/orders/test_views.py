@@ -17,7 +17,8 @@ from orders import rules, services
 from orders.models import CancellationRequest, Order, OrderMessage
 from payments.models import EscrowHold
 from tests.marketplace.factories import OptionFactory, png_bytes
-from tests.orders.factories import delivered, fresh, fund, main_of, person, place, snapshot, started
+from tests.orders.factories import delivered, fresh, person, place, started
+from tests.support import fund, main_of, snapshot
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -675,9 +676,8 @@ def test_o14_every_change_appears_in_the_timeline_with_who_and_from_to(client, b
 
 
 def test_t4_chat_messages_over_the_rate_limit_get_a_clear_429(client, buyer, kwork):
-    from orders import ui_helpers
 
-    limit = int(ui_helpers.RATE_MESSAGE.split("/")[0])
+    limit = int(rules.RATE_MESSAGE.split("/")[0])
     order = started(buyer=buyer, kwork=kwork)
     login(client, buyer)
     url = reverse("orders:message_send", args=[order.pk])
