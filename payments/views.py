@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, Streaming
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors as account_selectors
 from accounts.roles import support_required
@@ -246,7 +246,7 @@ def withdraw(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def withdraw_quote(request):
     """The fee and the amount received, as the person types (htmx)."""
     form = WithdrawalForm(request.GET)
