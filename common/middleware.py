@@ -11,6 +11,22 @@ from django.utils.cache import patch_cache_control
 from common.uploads import MAX_UPLOAD_BYTES
 
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+HEALTH_PATH = "/health/"
+
+
+class HealthCheckMiddleware:
+    """/health/ answers before the host check and the HTTPS redirect: the container's health check calls
+    http://127.0.0.1:8000/health/, which is neither an allowed host nor HTTPS. It says only "ok"."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == HEALTH_PATH and request.method in ("GET", "HEAD"):
+            from common.views import health
+
+            return health(request)
+        return self.get_response(request)
 
 
 class RequestLimitsMiddleware:

@@ -4,6 +4,7 @@ import time
 from functools import wraps
 
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.shortcuts import render
 
 
@@ -31,7 +32,18 @@ def hit(key, rate):
 def client_key(request):
     if request.user.is_authenticated:
         return f"u{request.user.pk}"
-    return "ip" + request.META.get("REMOTE_ADDR", "")
+    return "ip" + client_address(request)
+
+
+def client_address(request):
+    """The visitor's address: behind TRUSTED_PROXY_COUNT proxies, read from X-Forwarded-For the way allauth's
+    rate limits read it (one rule for both), otherwise REMOTE_ADDR."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):  # no usable address, or fewer hops than configured
+        return request.META.get("REMOTE_ADDR", "")
 
 
 def ratelimit(action, rate):

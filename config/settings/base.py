@@ -30,6 +30,11 @@ SITE_NAME = "Gigly"
 SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-dev-key-change-me")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+# How many reverse proxies of ours append to X-Forwarded-For (nginx in docker-compose: 1). With 0 the header is
+# ignored (anyone can write it); otherwise rate limits, allauth's and common.ratelimit's, count the visitor's
+# address instead of the proxy's, which every visitor would share.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -58,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "common.requestlog.RequestLogMiddleware",
+    "common.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "common.middleware.RequestLimitsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

@@ -184,7 +184,7 @@ def test_t6_every_backoffice_page_for_every_role(client, demo, role):
     pages = list(backoffice_pages())
     assert {name for name, _ in pages} >= {"index", "deletion_requests", "backoffice_withdrawals", "order_cancel"}
     wrong = []
-    for name, url in pages:
+    for _name, url in pages:
         for method in ("get", "post"):
             response = getattr(client, method)(url)
             status = response.status_code
