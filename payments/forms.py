@@ -56,7 +56,7 @@ class PayoutDetailsForm(forms.Form):
                 (fp, f"Card •••• {last4}") for fp, last4 in self.cards.items()
             ]
             self.fields["card_fingerprint"].required = True
-            self.fields["card_fingerprint"].help_text = "Money added by card goes back only to that card (P5)."
+            self.fields["card_fingerprint"].help_text = "Money added by card goes back only to that card."
             del self.fields["card_last4"]
         else:
             del self.fields["card_fingerprint"]

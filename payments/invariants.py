@@ -1,12 +1,12 @@
 """The ledger's invariants (DESIGN: Money, P9), checked in one place: `manage.py ledger_check` and the
 Hypothesis state machine both call `ledger_problems()`. Six queries, whatever the size of the ledger."""
 
-from importlib import import_module
-from importlib.util import find_spec
+import sys
 
 from django.apps import apps
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.module_loading import autodiscover_modules
 
 from .models import EscrowHold, LedgerAccount, LedgerEntry, LedgerTransaction, Withdrawal
 
@@ -92,9 +92,11 @@ def ledger_problems():
 
 
 def other_apps_problems():
+    """The problems every installed app's `ledger_checks.py` reports (found by Django's autodiscovery)."""
+    autodiscover_modules("ledger_checks")
     found = []
     for config in apps.get_app_configs():
-        module_name = f"{config.name}.ledger_checks"
-        if config.name != "payments" and find_spec(module_name) is not None:
-            found += list(import_module(module_name).problems())
+        module = sys.modules.get(f"{config.name}.ledger_checks")
+        if module is not None:
+            found += list(module.problems())
     return found

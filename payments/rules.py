@@ -10,9 +10,22 @@ SELLER_SHARE_PERCENT = 80
 WITHDRAWAL_CARD_FEE_BASIS_POINTS = 450
 # P4: the smallest withdrawal; settings.PAYMENTS_WITHDRAWAL_MIN_CENTS overrides it per environment.
 WITHDRAWAL_MIN_CENTS = 1000
-# P4: approved requests are paid in batches on Mondays, Wednesdays and Fridays (Python weekday numbers).
+# P4: approved requests are paid in batches on Mondays, Wednesdays and Fridays (Python weekday numbers,
+# Monday = 0). The beat schedule and the texts are derived from this one tuple.
 PAYOUT_WEEKDAYS = (0, 2, 4)
 PAYOUT_BATCH_HOUR_UTC = 10
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# crontab's day_of_week ("mon,wed,fri"): names, because crontab's numbers start at Sunday = 0.
+PAYOUT_DAYS_CRONTAB = ",".join(_WEEKDAY_NAMES[d][:3].lower() for d in PAYOUT_WEEKDAYS)
+
+
+def _and_list(words):
+    """["a", "b", "c"] → "a, b and c"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+# "Mondays, Wednesdays and Fridays", for pages and notifications.
+PAYOUT_DAYS_TEXT = _and_list([f"{_WEEKDAY_NAMES[d]}s" for d in PAYOUT_WEEKDAYS])
 
 # P5: money added by card can be withdrawn one month after the top-up (30 days), and only to that card.
 CARD_MONEY_HOLD_DAYS = 30
@@ -22,7 +35,8 @@ CARD_MONEY_HOLD_DAYS = 30
 REFERRAL_SALE_BASIS_POINTS = 250
 REFERRAL_PURCHASE_BASIS_POINTS = 350
 REFERRAL_ACTIVATION_DAYS = 180  # a referral becomes active by ordering or selling within 180 days
-REFERRAL_ACTIVE_ATTACHED_DAYS = 3 * 365  # active referrals stay attached three years after sign-up
+REFERRAL_ACTIVE_ATTACHED_YEARS = 3  # active referrals stay attached three years after sign-up
+REFERRAL_ACTIVE_ATTACHED_DAYS = REFERRAL_ACTIVE_ATTACHED_YEARS * 365
 REFERRAL_INACTIVE_ATTACHED_DAYS = 180  # inactive ones 180 days
 REFERRAL_SESSION_KEY = "referral_partner_id"
 
@@ -31,8 +45,19 @@ TOPUP_MIN_CENTS = 100
 TOPUP_MAX_CENTS = 1_000_000
 CURRENCY = "usd"
 
+# Page sizes.
 STATEMENT_PAGE_SIZE = 25
 BACKOFFICE_PAGE_SIZE = 25
+REFERRAL_COMMISSIONS_PAGE_SIZE = 25
+WITHDRAWALS_SHOWN = 20  # the user's latest requests on the withdraw page
+PAYOUT_BATCHES_SHOWN = 10  # the latest batches on the back-office page
+STATEMENT_CSV_CHUNK = 500  # rows read per query while streaming the statement CSV
+
+# Rate limits of the money forms (POSTs per client, common.ratelimit syntax).
+RATE_PROMO = "10/m"
+RATE_TOPUP = "10/m"
+RATE_WITHDRAW = "10/m"
+RATE_PAYOUT_DETAILS = "5/h"
 
 
 def test_topup_enabled():
@@ -52,13 +77,19 @@ def withdrawal_min_cents():
     return int(getattr(settings, "PAYMENTS_WITHDRAWAL_MIN_CENTS", WITHDRAWAL_MIN_CENTS))
 
 
+def card_fee_percent():
+    """P4: the card payout fee as a percentage for pages (4.5)."""
+    return WITHDRAWAL_CARD_FEE_BASIS_POINTS / 100
+
+
 def card_fee_cents(amount_cents):
     """P4: 4.5 % of the amount, rounded half up to the cent."""
     return (amount_cents * WITHDRAWAL_CARD_FEE_BASIS_POINTS + 5000) // 10000
 
 
 def seller_share_cents(amount_cents):
-    """P3: the seller's 80 %."""
+    """P3: the seller's share of `amount_cents` (SELLER_SHARE_PERCENT, rounded down to the cent). The one place
+    it is computed: the ledger, the price quotes and the order pages all call this."""
     return amount_cents * SELLER_SHARE_PERCENT // 100
 
 

@@ -1,6 +1,5 @@
 """Reads of the payments app, shaped for the pages that use them (constant query counts)."""
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -8,7 +7,7 @@ from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from . import rules
+from . import references, rules
 from .models import (
     EscrowHold,
     LedgerAccount,
@@ -20,8 +19,6 @@ from .models import (
     TopUp,
     Withdrawal,
 )
-
-ORDER_REFERENCE = re.compile(r"^order:(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -87,12 +84,6 @@ def card_money_available_on(user):
     return latest + timedelta(days=rules.CARD_MONEY_HOLD_DAYS) if latest else None
 
 
-def reference_url(reference):
-    """Where a ledger reference points: "order:<id>" → the order page. Payments knows nothing else of it."""
-    match = ORDER_REFERENCE.match(reference or "")
-    return f"/orders/{match.group(1)}/" if match else ""
-
-
 def statement_entries(*, user):
     """P9: every entry on the user's main and bonus accounts, newest first (one query per page)."""
     return (
@@ -154,6 +145,17 @@ def payout_batch_csv_rows(batch):
         ]
 
 
+def withdrawal_quote(amount_cents):
+    """P4: (fee_cents, payout_cents) of a card payout of `amount_cents`."""
+    fee = rules.card_fee_cents(amount_cents)
+    return fee, amount_cents - fee
+
+
+def payout_day(now=None):
+    """P4: whether `now` (default: now) falls on a payout day."""
+    return (now or timezone.now()).weekday() in rules.PAYOUT_WEEKDAYS
+
+
 def topup_get_for(*, user, pk):
     return get_object_or_404(TopUp, user=user, pk=pk)
 
@@ -206,5 +208,7 @@ def statement_page_annotate(*, user, entries):
         commission = commissions.get(entry.transaction_id, 0)
         entry.commission_cents = commission
         entry.is_commission_only = bool(commission) and commission == entry.amount_cents
-        entry.reference_url = "" if entry.is_commission_only else reference_url(entry.transaction.reference)
+        entry.reference_url = (
+            "" if entry.is_commission_only else references.reference_url(entry.transaction.reference)
+        )
     return entries

@@ -13,10 +13,13 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts import rules as account_rules
 from accounts import selectors as account_selectors
 from accounts.roles import support_required
 from common.errors import DomainError
+from common.money import format_cents
 from common.ratelimit import ratelimit
+from common.redirects import next_from, redirect_back
 
 from . import rules, selectors, services
 from .forms import PayoutDetailsForm, PromoForm, RejectForm, TopUpForm, WithdrawalForm
@@ -61,7 +64,7 @@ def statement_csv(request):
 
     def rows():
         yield writer.writerow(["date", "part", "reason", "reference", "amount", "balance_after", "memo"])
-        for entry in selectors.statement_entries(user=request.user).iterator(chunk_size=500):
+        for entry in selectors.statement_entries(user=request.user).iterator(chunk_size=rules.STATEMENT_CSV_CHUNK):
             yield writer.writerow(
                 [
                     entry.transaction.created_at.isoformat(),
@@ -81,7 +84,7 @@ def statement_csv(request):
 
 @login_required
 @require_POST
-@ratelimit("promo", rate="10/m")
+@ratelimit("promo", rate=rules.RATE_PROMO)
 def promo_redeem(request):
     form = PromoForm(request.POST)
     if form.is_valid():
@@ -90,9 +93,7 @@ def promo_redeem(request):
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(
-                request, f"{services.money(redemption.code.amount_cents)} added to your bonus balance."
-            )
+            messages.success(request, f"{format_cents(redemption.code.amount_cents)} added to your bonus balance.")
             return redirect("payments:balance")
     return balance(request, promo_form=form)
 
@@ -109,10 +110,10 @@ def _initial_amount(request):
 
 
 @login_required
-@ratelimit("topup", rate="10/m")
+@ratelimit("topup", rate=rules.RATE_TOPUP)
 def topup(request):
     """The "Add funds" page: Stripe Checkout, or the test-mode form when that is switched on."""
-    next_url = services.safe_next(request.POST.get("next") or request.GET.get("next", ""))
+    next_url = next_from(request)
     if request.method == "POST":
         form = TopUpForm(request.POST)
         if form.is_valid():
@@ -144,7 +145,7 @@ def topup(request):
 
 
 @login_required
-@ratelimit("topup", rate="10/m")
+@ratelimit("topup", rate=rules.RATE_TOPUP)
 def topup_test(request):
     """P1 test mode: does not exist (404) unless rules.test_topup_enabled()."""
     if not rules.test_topup_enabled():
@@ -152,15 +153,15 @@ def topup_test(request):
     if request.method != "POST":
         return redirect("payments:topup")
     form = TopUpForm(request.POST)
-    next_url = services.safe_next(request.POST.get("next", ""))
+    next_url = next_from(request)
     if form.is_valid():
         try:
             topup = services.topup_test_credit(user=request.user, amount_cents=form.cleaned_data["amount"])
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"Test mode: {services.money(topup.amount_cents)} added to your balance.")
-            return redirect(next_url or "payments:balance")
+            messages.success(request, f"Test mode: {format_cents(topup.amount_cents)} added to your balance.")
+            return redirect_back(request, reverse("payments:balance"))
     return render(
         request,
         "payments/topup.html",
@@ -179,7 +180,7 @@ def topup_return(request, pk):
     """Back from Stripe: the money is credited by the webhook; until then this page waits (and polls)."""
     topup = selectors.topup_get_for(user=request.user, pk=pk)
     if topup.status == topup.Status.CREDITED:
-        messages.success(request, f"{services.money(topup.amount_cents)} added to your balance.")
+        messages.success(request, f"{format_cents(topup.amount_cents)} added to your balance.")
         target = topup.next_url or reverse("payments:balance")
         if request.htmx:
             response = HttpResponse(status=204)
@@ -220,14 +221,14 @@ def _withdraw_context(request, *, form=None, details_form=None):
         "card_money_on": selectors.card_money_available_on(user),
         "recent_card_cents": selectors.recent_card_money_cents(user),
         "min_cents": rules.withdrawal_min_cents(),
-        "fee_percent": rules.WITHDRAWAL_CARD_FEE_BASIS_POINTS / 100,
-        "withdrawals": selectors.withdrawals_for(user=user)[:20],
+        "fee_percent": rules.card_fee_percent(),
+        "withdrawals": selectors.withdrawals_for(user=user)[: rules.WITHDRAWALS_SHOWN],
         "email_confirmed": account_selectors.has_confirmed_email(user),
     }
 
 
 @login_required
-@ratelimit("withdraw", rate="10/m")
+@ratelimit("withdraw", rate=rules.RATE_WITHDRAW)
 def withdraw(request):
     form = WithdrawalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -238,8 +239,8 @@ def withdraw(request):
         else:
             messages.success(
                 request,
-                f"Withdrawal of {services.money(withdrawal.amount_cents)} requested: you will receive "
-                f"{services.money(withdrawal.payout_cents)} after review.",
+                f"Withdrawal of {format_cents(withdrawal.amount_cents)} requested: you will receive "
+                f"{format_cents(withdrawal.payout_cents)} after review.",
             )
             return redirect("payments:withdraw")
     return render(request, "payments/withdraw.html", _withdraw_context(request, form=form))
@@ -253,7 +254,7 @@ def withdraw_quote(request):
     quote = None
     if form.is_valid():
         amount = form.cleaned_data["amount"]
-        fee, payout = services.withdrawal_quote(amount)
+        fee, payout = selectors.withdrawal_quote(amount)
         quote = {
             "amount": amount,
             "fee": fee,
@@ -266,7 +267,7 @@ def withdraw_quote(request):
         {
             "quote": quote,
             "min_cents": rules.withdrawal_min_cents(),
-            "fee_percent": rules.WITHDRAWAL_CARD_FEE_BASIS_POINTS / 100,
+            "fee_percent": rules.card_fee_percent(),
             "balance": selectors.balance_of(request.user),
         },
     )
@@ -274,7 +275,7 @@ def withdraw_quote(request):
 
 @login_required
 @require_POST
-@ratelimit("payout_details", rate="5/h")
+@ratelimit("payout_details", rate=rules.RATE_PAYOUT_DETAILS)
 def payout_details(request):
     cards = selectors.topup_cards(request.user)
     details_form = PayoutDetailsForm(request.POST, cards=cards)
@@ -284,7 +285,11 @@ def payout_details(request):
         except DomainError as exc:
             _form_error(details_form, exc)
         else:
-            messages.success(request, "Payout card saved. For your safety, withdrawals are locked for a week.")
+            messages.success(
+                request,
+                "Payout card saved. For your safety, withdrawals are locked for "
+                f"{account_rules.SENSITIVE_CHANGE_LOCK_DAYS} days.",
+            )
             return redirect("payments:withdraw")
     return render(request, "payments/withdraw.html", _withdraw_context(request, details_form=details_form))
 
@@ -303,9 +308,9 @@ def referral_link(request, username):
 
 @login_required
 def referrals(request):
-    commissions = Paginator(selectors.referral_commissions_of(partner=request.user), 25).get_page(
-        request.GET.get("page")
-    )
+    commissions = Paginator(
+        selectors.referral_commissions_of(partner=request.user), rules.REFERRAL_COMMISSIONS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "payments/referrals.html",
@@ -339,7 +344,7 @@ def backoffice_withdrawals(request):
             "page": page,
             "status": status,
             "statuses": Withdrawal.Status.choices,
-            "batches": selectors.payout_batches()[:10],
+            "batches": selectors.payout_batches()[: rules.PAYOUT_BATCHES_SHOWN],
             "reject_form": RejectForm(),
         },
     )

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.test import override_settings
 
-from payments import services
+from payments import services, stripe_client
 from payments.invariants import ledger_problems
 from payments.models import StripeEvent, TopUp
 
@@ -152,7 +152,7 @@ def test_p1_session_of_someone_else_or_unknown_is_ignored(client, pending_topup,
 
 
 def test_p1_missing_card_details_still_credit(client, pending_topup, user, monkeypatch):
-    monkeypatch.setattr(services.stripe_client, "card_of_payment_intent", lambda pi: ("", ""))
+    monkeypatch.setattr(stripe_client, "card_of_payment_intent", lambda pi: ("", ""))
     post_webhook(client, session_event(pending_topup))
     pending_topup.refresh_from_db()
     assert pending_topup.status == TopUp.Status.CREDITED and pending_topup.card_fingerprint == ""
@@ -165,7 +165,7 @@ def test_p1_card_fingerprint_read_from_the_payment_intents_latest_charge(setting
     intent.latest_charge.payment_method_details.card = card
     with mock.patch("stripe.StripeClient") as client_class:
         client_class.return_value.v1.payment_intents.retrieve.return_value = intent
-        assert services.stripe_client.card_of_payment_intent("pi_1") == ("fp_z", "1881")
+        assert stripe_client.card_of_payment_intent("pi_1") == ("fp_z", "1881")
         client_class.return_value.v1.payment_intents.retrieve.assert_called_once_with(
             "pi_1", params={"expand": ["latest_charge"]}
         )
@@ -173,7 +173,7 @@ def test_p1_card_fingerprint_read_from_the_payment_intents_latest_charge(setting
 
 def test_p1_add_funds_creates_a_checkout_session_for_the_exact_amount(user_client, user, stripe_settings):
     with mock.patch.object(
-        services.stripe_client,
+        stripe_client,
         "checkout_session_create",
         return_value=("cs_new", "https://checkout.stripe.com/c/pay/cs_new"),
     ) as create:
@@ -197,7 +197,7 @@ def test_p1_checkout_session_params_carry_amount_and_metadata(user, settings):
     topup = TopUp.objects.create(user=user, amount_cents=1234)
     with mock.patch("stripe.StripeClient") as client_class:
         client_class.return_value.v1.checkout.sessions.create.return_value = mock.Mock(id="cs_1", url="https://x")
-        services.stripe_client.checkout_session_create(topup=topup, user=user, success_url="s", cancel_url="c")
+        stripe_client.checkout_session_create(topup=topup, user=user, success_url="s", cancel_url="c")
     params = client_class.return_value.v1.checkout.sessions.create.call_args.kwargs["params"]
     assert params["line_items"][0]["price_data"]["unit_amount"] == 1234
     assert params["metadata"] == {"user_id": str(user.pk), "topup_id": str(topup.pk)}
@@ -209,7 +209,7 @@ def test_p1_checkout_session_params_carry_amount_and_metadata(user, settings):
     [("0", "more than zero"), ("-5", "more than zero"), ("0.50", "smallest top-up"), ("abc", "Enter a number")],
 )
 def test_p1_bad_top_up_amounts_are_refused_next_to_the_field(user_client, stripe_settings, amount, message):
-    with mock.patch.object(services.stripe_client, "checkout_session_create") as create:
+    with mock.patch.object(stripe_client, "checkout_session_create") as create:
         response = user_client.post("/balance/add/", {"amount": amount})
     assert response.status_code == 200
     assert message in response.content.decode()

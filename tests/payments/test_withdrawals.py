@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import AccountChange
 from common.errors import DomainError
-from payments import services
+from payments import selectors, services
 from payments.invariants import ledger_problems
 from payments.models import LedgerAccount, PayoutBatch, PayoutDetails, Withdrawal
 from payments.selectors import balance_of
@@ -52,9 +52,9 @@ def test_p4_withdrawal_request_moves_main_money_to_pending_payouts(user):
 
 
 def test_p4_card_fee_is_4_5_percent_rounded_half_up():
-    assert services.withdrawal_quote(1000) == (45, 955)
-    assert services.withdrawal_quote(1011) == (45, 966)  # 45.495 → 45
-    assert services.withdrawal_quote(1012) == (46, 966)  # 45.54 → 46
+    assert selectors.withdrawal_quote(1000) == (45, 955)
+    assert selectors.withdrawal_quote(1011) == (45, 966)  # 45.495 → 45
+    assert selectors.withdrawal_quote(1012) == (46, 966)  # 45.54 → 46
 
 
 def test_p4_withdrawal_below_minimum_is_refused(user):
