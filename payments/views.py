@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts import rules as account_rules
 from accounts import selectors as account_selectors
 from accounts.roles import support_required
+from common.backoffice import decide, status_queue
 from common.errors import DomainError
 from common.money import format_cents
 from common.ratelimit import ratelimit
@@ -331,41 +332,32 @@ def referrals(request):
 
 @support_required
 def backoffice_withdrawals(request):
-    status = request.GET.get("status", Withdrawal.Status.REQUESTED)
-    if status not in Withdrawal.Status.values:
-        status = Withdrawal.Status.REQUESTED
-    page = Paginator(selectors.withdrawals_for_review(status=status), rules.BACKOFFICE_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(
+    context = status_queue(
         request,
-        "payments/backoffice_withdrawals.html",
-        {
-            "page": page,
-            "status": status,
-            "statuses": Withdrawal.Status.choices,
-            "batches": selectors.payout_batches()[: rules.PAYOUT_BATCHES_SHOWN],
-            "reject_form": RejectForm(),
-        },
+        statuses=Withdrawal.Status.choices,
+        default=Withdrawal.Status.REQUESTED,
+        rows=lambda status: selectors.withdrawals_for_review(status=status),
+        page_size=rules.BACKOFFICE_PAGE_SIZE,
     )
+    context.update(batches=selectors.payout_batches()[: rules.PAYOUT_BATCHES_SHOWN], reject_form=RejectForm())
+    return render(request, "payments/backoffice_withdrawals.html", context)
 
 
 @support_required
 @require_POST
 def backoffice_withdrawal_decide(request, pk):
     withdrawal = get_object_or_404(Withdrawal, pk=pk)
-    try:
+
+    def decision():
         if request.POST.get("decision") == "approve":
             services.withdrawal_approve(withdrawal=withdrawal, staff_user=request.user)
-            messages.success(request, f"Withdrawal #{pk} approved; it will be paid with the next batch.")
-        else:
-            services.withdrawal_reject(
-                withdrawal=withdrawal, staff_user=request.user, reason=request.POST.get("reason", "")
-            )
-            messages.success(request, f"Withdrawal #{pk} rejected; the money is back on the user's balance.")
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    return redirect(reverse("payments:backoffice_withdrawals") + f"?status={request.POST.get('status', '')}")
+            return f"Withdrawal #{pk} approved; it will be paid with the next batch."
+        services.withdrawal_reject(
+            withdrawal=withdrawal, staff_user=request.user, reason=request.POST.get("reason", "")
+        )
+        return f"Withdrawal #{pk} rejected; the money is back on the user's balance."
+
+    return decide(request, decision, queue="payments:backoffice_withdrawals")
 
 
 @support_required
