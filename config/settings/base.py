@@ -274,7 +274,6 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 # Stripe (P1). Without keys (the embedded default) a clearly marked test-mode top-up stands in, only with DEBUG.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
-STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
 
 LOGGING = {
