@@ -28,10 +28,14 @@ run: install
 	$(PY) manage.py seed_demo
 	$(VENV)/bin/honcho -f Procfile.dev start
 
-# SQLite and in-memory cache by default; DATABASE_URL / REDIS_URL switch to PostgreSQL and Redis.
+# SQLite and in-memory cache by default; DATABASE_URL / REDIS_URL switch to PostgreSQL and Redis. One xdist worker
+# per core (each with its own test database); the browser tests stay together on one of them. The state machines
+# run a few examples unless HYPOTHESIS_PROFILE=ci (.ci/run sets it). Examples: make test XDIST= (one process),
+# make test PYTEST_ARGS='-m "not slow"' (no state machines, browser or real Celery worker).
+XDIST ?= -n auto --dist loadgroup
 test: install
 	@scripts/ensure-chromium || true
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

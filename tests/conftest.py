@@ -1,18 +1,45 @@
+import os
 import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import UserFactory, verified
 
+E2E = Path(__file__).parent / "e2e"
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "rule(ids): the SPEC.md rule ids a test checks (also named in the test)")
+# Hypothesis, one switch: HYPOTHESIS_PROFILE. "ci" (.ci/run) runs every state machine in full, the examples its
+# test names; "dev", the default, runs max_examples of each so a local run stays short; "long" hunts for longer.
+# tests/support.py's machine_settings applies it.
+hypothesis_settings.register_profile(
+    "ci", deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
+hypothesis_settings.register_profile("dev", hypothesis_settings.get_profile("ci"), max_examples=5)
+hypothesis_settings.register_profile("long", hypothesis_settings.get_profile("ci"), max_examples=500)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if E2E in item.path.parents:
+            # One worker runs the browser tests (one Chromium and one live_server instead of one per worker).
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+    # Slow tests first, so that under xdist (`make test`) they start early instead of ending the run alone on one
+    # worker. This runs before pytest-django's stable sort by kind of database use, which keeps this order within
+    # each kind.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)
 def _isolated_media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     # A fresh cache namespace per test: rate-limit counters never leak between tests (or xdist workers).
     cache = dict(django_settings.CACHES["default"])
     cache["KEY_PREFIX"] = f"t-{uuid.uuid4().hex[:12]}"
@@ -37,6 +64,12 @@ def user(db):
 
 @pytest.fixture
 def other_user(db):
+    return verified(UserFactory())
+
+
+@pytest.fixture
+def seller(db):
+    """The person who sells in a test: verified, in the default (buyer) mode like everyone after sign-up."""
     return verified(UserFactory())
 
 

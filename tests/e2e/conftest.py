@@ -1,6 +1,7 @@
 """Browser tests: Playwright driving Debian's Chromium (never a downloaded browser) against live_server.
 
-Screenshots go to test-results/<test name>/ (not committed)."""
+Screenshots go to test-results/<test name>/ (not committed). tests/conftest.py marks every test here e2e and
+slow, and keeps them on one xdist worker."""
 
 import os
 import re
@@ -23,12 +24,6 @@ CHROMIUM_ARGS = [
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "tests/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")

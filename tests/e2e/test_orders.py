@@ -12,9 +12,10 @@ from payments.models import EscrowHold
 from tests.e2e.conftest import login
 from tests.factories import PASSWORD, UserFactory, verified
 from tests.marketplace.factories import KworkFactory, OptionFactory, png_bytes
-from tests.orders.factories import fund, main_of
+from tests.support import fund, main_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
+CHAT_REFRESH_MS = 15_000  # templates/orders/partials/chat_messages.html: hx-trigger="every 15s"
 
 
 def people_and_kwork(buyer_cents):
@@ -33,6 +34,24 @@ def people_and_kwork(buyer_cents):
     return buyer, seller, kwork, option
 
 
+def watched(page):
+    """A person's page whose clock the test moves (the chat's refresh timer fires when the test says so)."""
+    page.clock.install()
+    return page
+
+
+def after_chat_refresh(page, selector):
+    """Let the chat's 15 s refresh happen now and wait for what it brings (`selector`). When the other side
+    changed the order, the refresh answers HX-Refresh and the page reloads itself: never reload or leave such a
+    page ourselves (the two navigations race and one aborts the other); wait for the reloaded page instead."""
+    page.clock.fast_forward(CHAT_REFRESH_MS)
+    page.wait_for_selector(selector)
+
+
+def status_is(text):
+    return f"[data-testid=status]:has-text('{text}')"
+
+
 def balance_main(page):
     page.goto("/balance/")
     return page.locator("[data-testid=main] strong").inner_text()
@@ -46,7 +65,7 @@ def test_o1_o3_o4_o6_o7_p3_order_revision_accept_and_balances(new_page, shot, tm
     logo2.write_bytes(png_bytes(size=(160, 100), color=(200, 90, 30)))
 
     # The buyer orders the Kwork with an option: paid at once from the balance, held in escrow (O1).
-    bella = new_page()
+    bella = watched(new_page())
     login(bella, buyer.username, PASSWORD)
     bella.goto(kwork.get_absolute_url())
     bella.check(f"input[name=options][value='{option.pk}']")
@@ -68,7 +87,7 @@ def test_o1_o3_o4_o6_o7_p3_order_revision_accept_and_balances(new_page, shot, tm
     shot(bella, "buyer-requirements-sent")
 
     # The seller sees it under "Orders to do" and starts (O3/O4: due = start + lead time).
-    sergio = new_page()
+    sergio = watched(new_page())
     login(sergio, seller.username, PASSWORD)
     sergio.click("button[name=mode][value=seller]")
     sergio.wait_for_selector("[data-testid=nav-orders-to-do]:has-text('1')")
@@ -88,11 +107,11 @@ def test_o1_o3_o4_o6_o7_p3_order_revision_accept_and_balances(new_page, shot, tm
     shot(sergio, "seller-dashboard")
     sergio.goto(f"/orders/{order.pk}/")
 
-    # The chat: the seller writes (htmx, no reload); the buyer's open page shows it within 15 s.
+    # The chat: the seller writes (htmx, no reload); the buyer's open page shows it at its next refresh.
     sergio.fill("#chat-form textarea[name=text]", "Thanks! First drafts tomorrow.")
     sergio.click("[data-testid=send-message]")
     sergio.wait_for_selector("#chat-messages .chat-message.mine:has-text('First drafts tomorrow')")
-    bella.wait_for_selector("#chat-messages:has-text('First drafts tomorrow')", timeout=20000)
+    after_chat_refresh(bella, "#chat-messages:has-text('First drafts tomorrow')")
     shot(bella, "buyer-chat-refreshed")
 
     # The seller delivers with a file (O6).
@@ -103,7 +122,7 @@ def test_o1_o3_o4_o6_o7_p3_order_revision_accept_and_balances(new_page, shot, tm
     shot(sergio, "seller-delivered")
 
     # The buyer's open page notices the delivery by itself (the chat's refresh reloads it when the order changed).
-    bella.wait_for_selector("[data-testid=status]:has-text('Delivered')", timeout=20000)
+    after_chat_refresh(bella, status_is("Delivered"))
     # The buyer asks for a revision with a reason (O6/O7): back to work.
     assert "logo-v1.png" in bella.locator("[data-testid=deliveries]").inner_text()
     shot(bella, "buyer-review")
@@ -113,8 +132,8 @@ def test_o1_o3_o4_o6_o7_p3_order_revision_accept_and_balances(new_page, shot, tm
     assert bella.locator("[data-testid=status]").inner_text() == "In progress"
     shot(bella, "buyer-revision-requested")
 
-    # The seller delivers again.
-    sergio.reload()
+    # The seller's open page notices the revision by itself; the seller delivers again.
+    after_chat_refresh(sergio, status_is("In progress"))
     assert "Please make the lettering bolder." in sergio.locator("[data-testid=deliveries]").inner_text()
     sergio.fill("[data-testid=deliver-form] textarea[name=message]", "Bolder lettering, as you asked.")
     sergio.set_input_files("[data-testid=deliver-form] input[name=files]", str(logo2))
@@ -122,7 +141,7 @@ def test_o1_o3_o4_o6_o7_p3_order_revision_accept_and_balances(new_page, shot, tm
     sergio.wait_for_selector("text=Delivered. The buyer has 3 days")
 
     # The buyer accepts: completed, the escrow pays the seller 80 % (P3).
-    bella.reload()
+    after_chat_refresh(bella, status_is("Delivered"))
     bella.click("[data-testid=accept]")
     bella.wait_for_selector("text=The order is completed and the seller has been paid.")
     assert bella.locator("[data-testid=status]").inner_text() == "Completed"
@@ -137,6 +156,7 @@ def test_o1_o3_o4_o6_o7_p3_order_revision_accept_and_balances(new_page, shot, tm
     assert order.escrow_hold.status == EscrowHold.Status.RELEASED
     assert balance_main(bella) == "$5.00"  # $20 − $15
     shot(bella, "buyer-balance")
+    after_chat_refresh(sergio, status_is("Completed"))
     assert balance_main(sergio) == "$12.00"  # 80 % of $15
     shot(sergio, "seller-balance")
     assert (main_of(buyer), main_of(seller)) == (500, 1200)
@@ -204,7 +224,7 @@ def test_o9_buyer_asks_to_cancel_and_the_seller_agrees(new_page, shot):
     order = services.order_place(buyer=buyer, kwork=kwork)
     services.order_start(order=order, seller=seller)
 
-    bella = new_page()
+    bella = watched(new_page())
     login(bella, buyer.username, PASSWORD)
     bella.goto(f"/orders/{order.pk}/")
     bella.click("text=Other cancellation reasons")
@@ -237,6 +257,7 @@ def test_o9_buyer_asks_to_cancel_and_the_seller_agrees(new_page, shot):
     sergio.goto(f"/orders/{order.pk}/")
     assert sergio.evaluate("document.documentElement.scrollWidth") <= 390
     shot(sergio, "phone-order-page")
+    after_chat_refresh(bella, status_is("Cancelled"))
     assert balance_main(bella) == "$10.00"
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED and not order.counts_against_seller

@@ -1,7 +1,6 @@
 import pytest
 
 from marketplace import hooks
-from tests.factories import UserFactory, verified
 from tests.marketplace.factories import AttributeFactory, ChoiceFactory, SubcategoryFactory
 
 
@@ -13,11 +12,6 @@ def _no_hook_providers():
     yield
     hooks._providers.clear()
     hooks._providers.update(saved)
-
-
-@pytest.fixture
-def seller(db):
-    return verified(UserFactory(mode="seller"))
 
 
 @pytest.fixture

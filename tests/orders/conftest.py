@@ -1,1 +1,1 @@
-from tests.orders.factories import buyer, kwork, seller  # noqa: F401  (fixtures)
+from tests.orders.factories import buyer, kwork  # noqa: F401  (fixtures)

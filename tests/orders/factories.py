@@ -1,22 +1,16 @@
-"""Helpers of the orders tests: funded buyers, Kworks, orders in each state (made through the services)."""
+"""Helpers of the orders tests: people, Kworks, orders in each state (made through the services). Money in,
+balances and snapshots are tests/support.py's."""
 
 import re
 
 import pytest
 
-from accounts.models import Notification
 from orders import services
-from orders.models import Order, OrderEvent
-from payments import services as payment_services
+from orders.models import Order
 from payments.invariants import ledger_problems
-from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from tests.factories import UserFactory, verified
 from tests.marketplace.factories import KworkFactory
-
-
-def fund(user, cents):
-    """Credit `cents` to the user's main part (a test-mode top-up through the payments primitive)."""
-    return payment_services.balance_fund(user=user, amount_cents=cents)
+from tests.support import fund
 
 
 def person():
@@ -25,37 +19,6 @@ def person():
 
 def kwork_of(seller=None, **kwargs):
     return KworkFactory(seller=seller or person(), **kwargs)
-
-
-def main_of(user):
-    account = LedgerAccount.objects.filter(owner=user, kind=LedgerAccount.Kind.USER_MAIN).first()
-    return account.balance_cents if account else 0
-
-
-def bonus_of(user):
-    account = LedgerAccount.objects.filter(owner=user, kind=LedgerAccount.Kind.USER_BONUS).first()
-    return account.balance_cents if account else 0
-
-
-def platform_cents():
-    account = LedgerAccount.objects.filter(owner=None, kind=LedgerAccount.Kind.PLATFORM).first()
-    return account.balance_cents if account else 0
-
-
-def snapshot(order=None):
-    """Everything a refusal must leave unchanged: money, history, notifications, and the order's row."""
-    state = (
-        tuple(LedgerAccount.objects.order_by("pk").values_list("pk", "balance_cents")),
-        LedgerEntry.objects.count(),
-        LedgerTransaction.objects.count(),
-        OrderEvent.objects.count(),
-        Notification.objects.count(),
-        Order.objects.count(),
-    )
-    if order is not None:
-        row = Order.objects.filter(pk=order.pk).values().get()
-        state += (tuple(sorted(row.items())),)
-    return state
 
 
 def place(buyer=None, kwork=None, *, fund_cents=None, **kwargs):
@@ -93,11 +56,6 @@ def assert_ledger_ok():
 
 @pytest.fixture
 def buyer(db):
-    return person()
-
-
-@pytest.fixture
-def seller(db):
     return person()
 
 

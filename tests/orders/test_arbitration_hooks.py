@@ -8,7 +8,8 @@ from orders import rules, services
 from orders.models import Order
 from payments.models import EscrowHold
 from tests.factories import in_group
-from tests.orders.factories import assert_ledger_ok, delivered, exactly, main_of, person, place, snapshot, started
+from tests.orders.factories import assert_ledger_ok, delivered, exactly, person, place, started
+from tests.support import main_of, snapshot
 
 pytestmark = pytest.mark.django_db
 

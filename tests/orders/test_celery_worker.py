@@ -21,9 +21,15 @@ from django.utils import timezone
 from orders import rules, services
 from orders.models import Order
 from payments.models import EscrowHold
-from tests.orders.factories import fund, kwork_of, main_of, person
+from tests.orders.factories import kwork_of, person
+from tests.support import fund, main_of
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 ROOT = Path(settings.BASE_DIR)
 WAIT_SECONDS = 120  # beat fires the every-minute sweeps on the next minute boundary, plus start-up time
 
@@ -82,7 +88,9 @@ def test_o3_real_worker_and_beat_auto_cancel_an_unaccepted_order_and_refund_it(t
 
     import redis
 
-    redis.Redis.from_url(redis_url).flushdb()  # no stale tasks from an earlier run in our Redis db
+    # No stale tasks from an earlier run: empty Celery's queue, not the whole db (other xdist workers keep their
+    # cache keys in it).
+    redis.Redis.from_url(redis_url).delete("celery", "unacked", "unacked_index")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",

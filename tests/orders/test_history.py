@@ -9,7 +9,8 @@ from django.utils import timezone
 from accounts.models import Notification
 from orders import services
 from orders.models import OrderEvent
-from tests.orders.factories import fund, kwork_of, person
+from tests.orders.factories import kwork_of, person
+from tests.support import fund
 
 pytestmark = pytest.mark.django_db
 T0 = timezone.datetime(2026, 3, 2, 10, 0, tzinfo=timezone.UTC)

@@ -9,7 +9,8 @@ from django.utils import timezone
 from orders import services
 from orders.models import Order, OrderEvent
 from payments.models import EscrowHold
-from tests.orders.factories import assert_ledger_ok, fresh, fund, main_of, place, platform_cents
+from tests.orders.factories import assert_ledger_ok, fresh, place
+from tests.support import fund, main_of, platform_cents
 
 pytestmark = pytest.mark.django_db
 T0 = timezone.datetime(2026, 3, 2, 10, 0, tzinfo=timezone.UTC)

@@ -4,7 +4,6 @@ the timer sweeps — and after every step checks the ledger invariants (payments
 function `manage.py ledger_check` uses), that every order's escrow matches its state (held while active,
 released once on completion, refunded once on cancellation) and every balance against the orders' states."""
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,6 @@ import time_machine
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
@@ -23,9 +21,10 @@ from payments import rules as payment_rules
 from payments.invariants import ledger_problems
 from payments.models import EscrowHold, LedgerTransaction
 from payments.services import InsufficientFunds
-from tests.orders.factories import fund, kwork_of, main_of, person
+from tests.orders.factories import kwork_of, person
+from tests.support import fund, machine_settings, main_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 BUYERS, SELLERS = 2, 2
 T0 = timezone.datetime(2026, 5, 4, 9, 0, tzinfo=timezone.UTC)
 RESOLUTIONS = [
@@ -217,13 +216,5 @@ class OrdersMachine(RuleBasedStateMachine):
 
 
 def test_o1_o10_p9_random_orders_keep_the_ledger_and_escrow_consistent():
-    """ORDERS_STATEFUL_EXAMPLES=500 for a longer run."""
-    run_state_machine_as_test(
-        OrdersMachine,
-        settings=settings(
-            max_examples=int(os.environ.get("ORDERS_STATEFUL_EXAMPLES", "30")),
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        ),
-    )
+    """CI runs 30 examples; locally HYPOTHESIS_PROFILE=ci does the same, HYPOTHESIS_PROFILE=long more."""
+    run_state_machine_as_test(OrdersMachine, settings=machine_settings(examples=30, steps=25))

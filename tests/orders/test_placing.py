@@ -15,18 +15,8 @@ from payments.models import EscrowHold
 from payments.services import InsufficientFunds
 from tests.factories import UserFactory
 from tests.marketplace.factories import OptionFactory, PackageFactory
-from tests.orders.factories import (
-    assert_ledger_ok,
-    bonus_of,
-    exactly,
-    fund,
-    kwork_of,
-    main_of,
-    person,
-    place,
-    snapshot,
-    started,
-)
+from tests.orders.factories import assert_ledger_ok, exactly, kwork_of, person, place, started
+from tests.support import bonus_of, fund, main_of, snapshot
 
 pytestmark = pytest.mark.django_db
 T0 = timezone.datetime(2026, 3, 2, 10, 0, tzinfo=timezone.UTC)

@@ -5,7 +5,8 @@ import pytest
 
 from orders import services
 from orders.models import Delivery, Order
-from tests.orders.factories import delivered, person, place, snapshot, started
+from tests.orders.factories import delivered, person, place, started
+from tests.support import snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,5 @@
-"""Helpers for the payments tests: money in, snapshots of every balance, signed Stripe events."""
+"""Helpers of the payments tests: bonus money and signed Stripe events (money in, balances and snapshots are
+tests/support.py's)."""
 
 import hashlib
 import hmac
@@ -9,20 +10,9 @@ import pytest
 from django.utils import timezone
 
 from payments import services
-from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, TopUp
-from tests.factories import UserFactory, verified
+from payments.models import TopUp
 
 WEBHOOK_SECRET = "whsec_test_secret"
-
-
-def fund(user, cents, *, card=None, when=None):
-    """Credit `cents` to the user's main part: a test-mode top-up, or card money (card = (fingerprint, last4))."""
-    topup = services.balance_fund(
-        user=user, amount_cents=cents, card_fingerprint=card[0] if card else "", card_last4=card[1] if card else ""
-    )
-    if when is not None:
-        TopUp.objects.filter(pk=topup.pk).update(credited_at=when)
-    return topup
 
 
 def bonus(user, cents):
@@ -30,23 +20,6 @@ def bonus(user, cents):
 
     promo = PromoCode.objects.create(code=f"B{user.pk}X{cents}X{PromoCode.objects.count()}", amount_cents=cents)
     return services.promo_redeem(user=user, code=promo.code)
-
-
-def snapshot():
-    """Everything that says where money is: compare before/after a refusal to prove nothing changed."""
-    return (
-        tuple(LedgerAccount.objects.exclude(balance_cents=0).order_by("pk").values_list("pk", "balance_cents")),
-        LedgerEntry.objects.count(),
-        LedgerTransaction.objects.count(),
-    )
-
-
-def main_of(user):
-    return services.user_account(user, LedgerAccount.Kind.USER_MAIN).balance_cents if user else 0
-
-
-def fresh_main(user):
-    return LedgerAccount.objects.get(owner=user, kind=LedgerAccount.Kind.USER_MAIN).balance_cents
 
 
 def sign(payload, secret=WEBHOOK_SECRET, timestamp=None):
@@ -95,11 +68,6 @@ def post_webhook(client, payload, signature=None, **kwargs):
         content_type="application/json",
         HTTP_STRIPE_SIGNATURE=signature if signature is not None else sign(payload, **kwargs),
     )
-
-
-@pytest.fixture
-def seller(db):
-    return verified(UserFactory())
 
 
 @pytest.fixture

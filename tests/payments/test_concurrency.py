@@ -13,8 +13,9 @@ from payments.invariants import ledger_problems
 from payments.models import EscrowHold, LedgerAccount, PayoutDetails, TopUp, Withdrawal
 from payments.selectors import balance_of
 from tests.concurrency import race
+from tests.support import fund
 
-from .conftest import fund, post_webhook, session_event, sign
+from .conftest import post_webhook, session_event, sign
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 8

@@ -7,8 +7,9 @@ from payments import services
 from payments.invariants import ledger_problems
 from payments.models import EscrowHold, LedgerAccount, LedgerTransaction
 from payments.selectors import balance_of
+from tests.support import fund, snapshot
 
-from .conftest import bonus, fund, snapshot
+from .conftest import bonus
 
 pytestmark = pytest.mark.django_db
 

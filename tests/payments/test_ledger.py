@@ -9,8 +9,7 @@ from common.errors import DomainError
 from payments import services
 from payments.invariants import ledger_problems
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
-
-from .conftest import fund, snapshot
+from tests.support import fund, snapshot
 
 pytestmark = pytest.mark.django_db
 Kind = LedgerAccount.Kind

@@ -2,11 +2,8 @@
 refunds, splits, withdrawals and payout decisions, and after every step checks the ledger invariants (the same
 function `manage.py ledger_check` uses) and every user's balance against a simple model."""
 
-import os
-
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule, run_state_machine_as_test
 
@@ -15,8 +12,7 @@ from payments import rules, services
 from payments.invariants import ledger_problems
 from payments.models import EscrowHold, LedgerAccount, PayoutDetails, PromoCode, Withdrawal
 from tests.factories import UserFactory, verified
-
-from .conftest import fund
+from tests.support import fund, machine_settings
 
 PEOPLE = 3
 amounts = st.integers(min_value=1, max_value=5000)
@@ -168,20 +164,10 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.django_db
+@pytest.mark.slow
 def test_p9_random_operations_keep_every_ledger_invariant():
     LedgerMachine.people = [verified(UserFactory()) for _ in range(PEOPLE)]
     for user in LedgerMachine.people:
         PayoutDetails.objects.create(user=user, holder_name="Pat", card_last4="1234")
-    run_state_machine_as_test(
-        LedgerMachine,
-        settings=settings(
-            max_examples=int(os.environ.get("HYPO_EXAMPLES", 200)),
-            stateful_step_count=10,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-            database=None,
-            phases=[Phase.explicit, Phase.reuse, Phase.generate]
-            if os.environ.get("HYPO_NO_SHRINK")
-            else list(Phase),
-        ),
-    )
+    # CI runs 200 examples; locally HYPOTHESIS_PROFILE=ci does the same, HYPOTHESIS_PROFILE=long more.
+    run_state_machine_as_test(LedgerMachine, settings=machine_settings(examples=200, steps=10, database=None))

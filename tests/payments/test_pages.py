@@ -6,8 +6,9 @@ from django.test.utils import CaptureQueriesContext
 
 from payments import services
 from tests.factories import UserFactory, in_group, verified
+from tests.support import fund
 
-from .conftest import bonus, fund
+from .conftest import bonus
 
 pytestmark = pytest.mark.django_db
 

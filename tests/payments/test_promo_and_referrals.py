@@ -12,8 +12,9 @@ from payments.invariants import ledger_problems
 from payments.models import LedgerAccount, PromoCode, PromoRedemption, Referral, ReferralCommission
 from payments.selectors import balance_of
 from tests.factories import UserFactory, verified
+from tests.support import fund, snapshot
 
-from .conftest import bonus, fund, snapshot
+from .conftest import bonus
 
 pytestmark = pytest.mark.django_db
 

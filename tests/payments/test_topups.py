@@ -10,8 +10,9 @@ from django.test import override_settings
 from payments import services, stripe_client
 from payments.invariants import ledger_problems
 from payments.models import StripeEvent, TopUp
+from tests.support import snapshot
 
-from .conftest import WEBHOOK_SECRET, post_webhook, session_event, sign, snapshot
+from .conftest import WEBHOOK_SECRET, post_webhook, session_event, sign
 
 pytestmark = pytest.mark.django_db
 

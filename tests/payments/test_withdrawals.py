@@ -15,8 +15,9 @@ from payments.invariants import ledger_problems
 from payments.models import LedgerAccount, PayoutBatch, PayoutDetails, Withdrawal
 from payments.selectors import balance_of
 from tests.factories import UserFactory, in_group, verified
+from tests.support import fund, snapshot
 
-from .conftest import bonus, fund, snapshot
+from .conftest import bonus
 
 pytestmark = pytest.mark.django_db
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
