@@ -10,11 +10,16 @@ from common.errors import DomainError
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
 URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 SHORT_LINK_RE = re.compile(r"\b(?:t\.me|wa\.me|vk\.com|fb\.me|m\.me|bit\.ly|tinyurl\.com)/\S*", re.IGNORECASE)
-DOMAIN_RE = re.compile(
-    r"\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|ru|io|me|co|info|biz|xyz|site|online|store|shop|dev|app"
-    r"|ua|by|kz|uk|de|cz|eu|us|pro|link|top)\b(?:/\S*)?",
-    re.IGNORECASE,
-)
+# Anything domain-like: labels joined by dots and ending in a top-level domain of two or more letters (any, not
+# a list: new endings appear every year), with an optional path. `e.g.`, `v1.2` and `3.5` never match (one-letter
+# or numeric endings). A Title-case ending ("done.Then") is a missing space, not a domain: see _is_domain.
+DOMAIN_RE = re.compile(r"(?<![\w@.-])(?:[^\W_](?:[\w-]*[^\W_])?\.)+([^\W\d_]{2,63})(?![\w-])(?:/\S*)?")
+# File names and technology names that look like domains: not contact details.
+FILE_EXTENSIONS = {
+    "ai", "avi", "bmp", "css", "csv", "doc", "docx", "eps", "gif", "htm", "html", "jpeg", "jpg", "js", "json",
+    "md", "mov", "mp3", "mp4", "mpeg", "ogg", "pdf", "php", "png", "ppt", "pptx", "psd", "py", "rar", "svg",
+    "tif", "tiff", "ts", "txt", "wav", "webp", "xls", "xlsx", "xml", "zip",
+}  # fmt: skip
 # A phone number: 7 to 15 digits, optionally with +, spaces, dots, dashes and brackets between them.
 PHONE_RE = re.compile(r"(?<![\w$])\+?\d(?:[\s().-]{0,2}\d){6,14}(?!\w)")
 YEAR_RANGE_RE = re.compile(r"^(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d$")
@@ -25,6 +30,13 @@ MESSENGER_RE = re.compile(
 HANDLE_RE = re.compile(r"(?<![\w@])@[a-z][\w.]{3,}", re.IGNORECASE)
 # Names of technologies that look like domains but are not contact details.
 ALLOWED_NAMES = {"socket.io", "asp.net", "ado.net", "vb.net", "ionic.io", "node.js", "vue.js", "next.js"}
+
+
+def _is_domain(match):
+    text, ending = match.group(0), match.group(1)
+    if text.lower().split("/")[0] in ALLOWED_NAMES or ending.lower() in FILE_EXTENSIONS:
+        return False
+    return ending.islower() or ending.isupper()  # "mysite.net", "MYSITE.NET"; not "done.Then"
 
 
 def find_contacts(text):
@@ -45,7 +57,7 @@ def find_contacts(text):
         for match in pattern.finditer(text):
             add(match)
     for match in DOMAIN_RE.finditer(text):
-        if match.group(0).lower() not in ALLOWED_NAMES:
+        if _is_domain(match):
             add(match)
     for match in PHONE_RE.finditer(text):
         if not YEAR_RANGE_RE.match(match.group(0).strip()):

@@ -1,5 +1,6 @@
 """Forms of the marketplace pages. They parse input; the rules themselves are checked in services.py."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
@@ -15,7 +16,13 @@ from .weekends import weekend_window_text
 
 MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
 
+OPTION_KEY_RE = re.compile(r"option_(\d{1,4})_(?:id|title|price)")
 TIER_LABELS = {"economy": "Economy", "standard": "Standard", "business": "Business"}
+
+
+AMOUNT_ERROR = "Enter an amount in dollars, for example 15 or 4.50."
+# Far above any price of the rule book, far below what overflows: larger amounts are refused as typos.
+AMOUNT_MAX_DOLLARS = Decimal(1_000_000)
 
 
 def dollars_to_cents(value):
@@ -24,7 +31,10 @@ def dollars_to_cents(value):
     try:
         amount = Decimal(str(value).replace(",", "").replace("$", "").strip())
     except InvalidOperation:
-        raise ValidationError("Enter an amount in dollars, for example 15 or 4.50.") from None
+        raise ValidationError(AMOUNT_ERROR) from None
+    # NaN, Infinity and 1e999999 are valid Decimals but no amount.
+    if not amount.is_finite() or abs(amount) > AMOUNT_MAX_DOLLARS:
+        raise ValidationError(AMOUNT_ERROR)
     return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
@@ -149,6 +159,23 @@ class KworkForm(forms.Form):
     def bound_attributes(self):
         return [self[name] for name in self.attribute_fields]
 
+    def _forged_option_rows(self):
+        """Option rows beyond the form's MAX_OPTIONS (a forged request). They are passed on, not dropped, so
+        the service refuses the Kwork with C3's message instead of saving it without them."""
+        indexes = sorted(
+            {
+                int(match.group(1))
+                for key in (self.data if self.is_bound else ())
+                if (match := OPTION_KEY_RE.fullmatch(key)) and int(match.group(1)) >= rules.MAX_OPTIONS
+            }
+        )
+        rows = []
+        for i in indexes:
+            title = str(self.data.get(f"option_{i}_title") or "").strip()
+            if title:
+                rows.append({"id": None, "title": title, "price_cents": 0})
+        return rows
+
     def clean(self):
         data = super().clean()
         options = []
@@ -166,7 +193,7 @@ class KworkForm(forms.Form):
                 self.add_error(f"option_{i}_price", error)
                 continue
             options.append({"id": data.get(f"option_{i}_id") or None, "title": title, "price_cents": cents})
-        data["options"] = options
+        data["options"] = options + self._forged_option_rows()
         return data
 
     def to_service_data(self):

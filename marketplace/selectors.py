@@ -114,7 +114,7 @@ class CatalogueFilters:
 
         def number(name, kind=int, limit=rules.FILTER_PRICE_MAX_DOLLARS):
             raw = params.get(name, "")
-            if not isinstance(raw, str) or len(raw) > 20:
+            if not isinstance(raw, str) or len(raw) > 20 or not raw.isascii():
                 return None
             try:
                 value = kind(raw)

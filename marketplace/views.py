@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts import selectors as account_selectors
 from common.errors import DomainError
 from common.ratelimit import ratelimit
+from common.redirects import redirect_back
 
 from . import caching, forms, rules, selectors, services
 from .models import Kwork
@@ -200,7 +201,7 @@ def favourite_toggle(request, pk):
             {"kwork_id": pk, "is_favourite": is_favourite, "big": request.POST.get("big")},
         )
     messages.success(request, "Added to your favourites." if is_favourite else "Removed from your favourites.")
-    return redirect(request.POST.get("next") or reverse("marketplace:kwork", args=[pk]))
+    return redirect_back(request, reverse("marketplace:kwork", args=[pk]))
 
 
 @login_required
@@ -449,4 +450,4 @@ def kwork_action(request, pk):
         messages.error(request, error.message)
     else:
         messages.success(request, f"“{kwork.title}”: {done}")
-    return redirect(request.POST.get("next") or reverse("marketplace:my_kworks"))
+    return redirect_back(request, reverse("marketplace:my_kworks"))

@@ -9,7 +9,7 @@ from common.errors import DomainError
 
 from .. import hooks, rules
 from ..models import Kwork, KworkAttributeValue, KworkFile, KworkImage, KworkOption, KworkPackage, SellerProfile
-from ..selectors import kwork_get_for_seller
+from ..selectors import kwork_get_for_seller, parse_id
 from .search import kwork_search_vectors_update
 from .validation import kwork_data_validate
 
@@ -37,7 +37,7 @@ def _apply_data(kwork, data):
     existing = {option.pk: option for option in KworkOption.objects.filter(kwork=kwork, is_active=True)}
     kept = set()
     for position, raw in enumerate(data["options"]):
-        option = existing.get(int(raw["id"])) if raw.get("id") and str(raw["id"]).isdigit() else None
+        option = existing.get(parse_id(raw.get("id")))
         if option and option.title == raw["title"] and option.price_cents == raw["price_cents"]:
             if option.position != position:
                 option.position = position

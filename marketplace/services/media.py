@@ -2,6 +2,7 @@
 (common.uploads); here the counts and who may change them."""
 
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from common.errors import DomainError
@@ -9,7 +10,15 @@ from common.errors import DomainError
 from .. import rules
 from ..caching import catalogue_changed
 from ..models import KworkFile, KworkImage
-from ..selectors import kwork_get_for_seller
+from ..selectors import kwork_get_for_seller, parse_id
+
+
+def _media_of(model, kwork, raw_id):
+    """The Kwork's image or file by an id from the form; anything that is not one is a 404, never a 500."""
+    pk = parse_id(raw_id)
+    if pk is None:
+        raise Http404("No such file.")
+    return get_object_or_404(model, kwork=kwork, pk=pk)
 
 
 def kwork_image_add(*, seller, kwork, upload):
@@ -28,7 +37,7 @@ def kwork_image_add(*, seller, kwork, upload):
 def kwork_image_delete(*, seller, kwork, image_id):
     with transaction.atomic():
         kwork = kwork_get_for_seller(seller=seller, pk=kwork.pk, lock=True)
-        image = get_object_or_404(KworkImage, kwork=kwork, pk=image_id)
+        image = _media_of(KworkImage, kwork, image_id)
         if kwork.is_listed and not image.pending and kwork.images.filter(pending=False).count() == 1:
             raise DomainError("An active Kwork needs at least one image; add another before removing this one.")
         name = image.image.name
@@ -50,7 +59,7 @@ def kwork_file_add(*, seller, kwork, upload):
 def kwork_file_delete(*, seller, kwork, file_id):
     with transaction.atomic():
         kwork = kwork_get_for_seller(seller=seller, pk=kwork.pk, lock=True)
-        item = get_object_or_404(KworkFile, kwork=kwork, pk=file_id)
+        item = _media_of(KworkFile, kwork, file_id)
         name = item.file.name
         item.delete()
         transaction.on_commit(lambda: item.file.storage.delete(name))

@@ -31,6 +31,18 @@ def youtube_id_from_url(url):
     return match.group(1)
 
 
+def _whole(value, *, field):
+    """A whole number from the editor's data (0 when empty); anything else is refused, never a 500."""
+    if value in (None, ""):
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if text.isascii() and text.lstrip("-").isdecimal() and len(text) <= 18:
+        return int(text)
+    raise DomainError("Enter a whole number.", field=field)
+
+
 def kwork_data_validate(data):
     """Check the editor's data; return it normalised (JSON-safe). Raises DomainError(field=...) on the first
     problem. `data` keys: category (Category or id), title, description, volume, price_cents, lead_time_days,
@@ -67,7 +79,7 @@ def kwork_data_validate(data):
     ):
         ensure_no_contacts(value, what=label, field=field)
 
-    price_cents = int(data.get("price_cents") or 0)
+    price_cents = _whole(data.get("price_cents"), field="price")
     if price_cents < rules.KWORK_MIN_PRICE_CENTS or price_cents > rules.KWORK_MAX_PRICE_CENTS:
         raise DomainError(
             f"The price must be from ${rules.KWORK_MIN_PRICE_CENTS // 100} to ${rules.KWORK_MAX_PRICE_CENTS // 100}.",
@@ -75,7 +87,7 @@ def kwork_data_validate(data):
         )
     if price_cents % 100:
         raise DomainError("The price must be a whole number of dollars.", field="price")
-    lead_time_days = int(data.get("lead_time_days") or 0)
+    lead_time_days = _whole(data.get("lead_time_days"), field="lead_time_days")
     if not 1 <= lead_time_days <= rules.KWORK_MAX_LEAD_TIME_DAYS:
         raise DomainError(
             f"The lead time must be from 1 to {rules.KWORK_MAX_LEAD_TIME_DAYS} days.", field="lead_time_days"
@@ -98,24 +110,25 @@ def kwork_data_validate(data):
             )
         chosen[str(attribute.pk)] = int(value)
 
-    # C3: options.
+    # C3: options (counted first: a forged 11th row is refused, never dropped).
+    raw_options = [raw for raw in data.get("options") or [] if (raw.get("title") or "").strip()]
+    if len(raw_options) > rules.MAX_OPTIONS:
+        raise DomainError(f"A Kwork can have at most {rules.MAX_OPTIONS} extra options.", field="options")
     options = []
-    for raw in data.get("options") or []:
+    for raw in raw_options:
         option_title = (raw.get("title") or "").strip()
         if not option_title:
             continue
         ensure_no_contacts(option_title, what="An option title", field="options")
-        cents = int(raw.get("price_cents") or 0)
+        cents = _whole(raw.get("price_cents"), field="options")
         if not rules.OPTION_MIN_PRICE_CENTS <= cents <= rules.OPTION_MAX_PRICE_CENTS:
+            low, high = rules.OPTION_MIN_PRICE_CENTS, rules.OPTION_MAX_PRICE_CENTS
             raise DomainError(
-                f"The option “{option_title}” must cost the buyer from {format_cents(rules.OPTION_MIN_PRICE_CENTS)} "
-                f"to {format_cents(rules.OPTION_MAX_PRICE_CENTS)} (you receive {format_cents(seller_share_cents(rules.OPTION_MIN_PRICE_CENTS))} "
-                f"to {format_cents(seller_share_cents(rules.OPTION_MAX_PRICE_CENTS))}).",
+                f"The option “{option_title}” must cost the buyer from {format_cents(low)} to {format_cents(high)} "
+                f"(you receive {format_cents(seller_share_cents(low))} to {format_cents(seller_share_cents(high))}).",
                 field="options",
             )
         options.append({"id": raw.get("id") or None, "title": option_title, "price_cents": cents})
-    if len(options) > rules.MAX_OPTIONS:
-        raise DomainError(f"A Kwork can have at most {rules.MAX_OPTIONS} extra options.", field="options")
 
     # C4: packages.
     uses_packages = bool(data.get("uses_packages"))
@@ -130,7 +143,7 @@ def kwork_data_validate(data):
             if not package_description:
                 raise DomainError(f"Describe what the {label} package includes.", field=f"package_{tier}")
             ensure_no_contacts(package_description, what=f"The {label} package", field=f"package_{tier}")
-            cents = int(raw.get("price_cents") or 0)
+            cents = _whole(raw.get("price_cents"), field=f"package_{tier}")
             if cents not in points.get(tier, []):
                 allowed = ", ".join(f"${p // 100}" for p in points.get(tier, []))
                 raise DomainError(
@@ -142,7 +155,7 @@ def kwork_data_validate(data):
                     "Packages must cost more from Economy to Standard to Business.", field=f"package_{tier}"
                 )
             previous = cents
-            days = int(raw.get("lead_time_days") or 0)
+            days = _whole(raw.get("lead_time_days"), field=f"package_{tier}")
             if not 1 <= days <= rules.KWORK_MAX_LEAD_TIME_DAYS:
                 raise DomainError(
                     f"The {label} package lead time must be from 1 to {rules.KWORK_MAX_LEAD_TIME_DAYS} days.",

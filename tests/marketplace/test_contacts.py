@@ -49,3 +49,35 @@ def test_m3_ensure_no_contacts_names_the_fragment_and_field():
     assert caught.value.message.startswith("The description contains contact details (“x@y.com”)")
     assert caught.value.field == "description"
     ensure_no_contacts("A clean text about logos.")
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("my works: mysite.net/works", "mysite.net/works"),
+        ("atelier-paris.fr for the portfolio", "atelier-paris.fr"),
+        ("studio.nl", "studio.nl"),
+        ("shop.example.co.uk/abc", "shop.example.co.uk/abc"),
+        ("see mysite.photography", "mysite.photography"),
+        ("MYSITE.NET", "MYSITE.NET"),
+        ("пример.рф", "пример.рф"),
+    ],
+)
+def test_m3_any_domain_like_text_is_found_not_only_listed_endings(text, found):
+    assert find_contacts(text) == [found]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Logos, e.g. a monogram, i.e. letters only",
+        "Works with v1.2 and v2.10.3, about 3.5 hours",
+        "Node.js, Vue.js, Next.js and ASP.NET",
+        "You get logo.png, logo.ai, brief.docx and source.psd",
+        "U.S. and U.K. clients, Ph.D. level, 9 a.m. to 5 p.m.",
+        "I deliver fast.Then you review",  # a missing space before a sentence is not a domain
+        "Python3.11 scripts, No.1 seller, etc.",
+    ],
+)
+def test_m3_dotted_ordinary_text_is_not_a_domain(text):
+    assert find_contacts(text) == []
