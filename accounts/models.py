@@ -7,7 +7,14 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from common.storage import random_name
+
 from . import logins, rules
+
+
+def _avatar_path(instance, filename):
+    # Public, but under a random name: nobody lists avatars by guessing, and a new one never hits a stale cache.
+    return random_name("avatars", filename)
 
 
 class CaseInsensitiveUserManager(UserManager):
@@ -35,7 +42,7 @@ class User(AbstractUser):
     city = models.CharField(max_length=80, blank=True)
     about = models.TextField("about me", max_length=3000, blank=True)
     skills = models.CharField(max_length=300, blank=True, help_text="Comma-separated, for example: logo, branding")
-    avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
+    avatar = models.ImageField(upload_to=_avatar_path, blank=True)
     mode = models.CharField(max_length=6, choices=Mode.choices, default=Mode.BUYER)
     email_notifications = models.BooleanField(
         default=True, help_text="Send e-mail for important events (new order, status changes, messages…)."

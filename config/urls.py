@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from common.files import serve_public_media
+
 admin.site.site_header = f"{settings.SITE_NAME} moderation"
 admin.site.site_title = f"{settings.SITE_NAME} admin"
 admin.site.index_title = "Moderation and administration"
@@ -21,7 +23,6 @@ urlpatterns = [
     path("", include("marketplace.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Public media (avatars). nginx serves /media/ in production; Django only under DEBUG or SERVE_MEDIA (checked
+# per request). Private files are never here: they are in PRIVATE_MEDIA_ROOT, behind the download views.
+urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_public_media, name="media")]

@@ -7,6 +7,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from common.storage import PrivateStorage, random_name
+
 from . import rules
 
 
@@ -313,15 +315,21 @@ class KworkPackage(models.Model):
         return [line.strip(" -•") for line in self.description.splitlines() if line.strip(" -•")]
 
 
+# Kwork media is private until a moderator has approved it: it lives outside MEDIA_ROOT under random names and
+# is fetched through marketplace/downloads.py, which sends approved media to anyone (cacheable) and the rest
+# only to the seller and moderators. Its URL is built from the stored name, so cards need no query for it.
+kwork_media = PrivateStorage(url_name="marketplace:media")
+
+
 def _kwork_media_path(instance, filename):
-    return f"kworks/{instance.kwork_id}/{filename}"
+    return random_name(f"kworks/{instance.kwork_id}", filename)
 
 
 class KworkImage(models.Model):
     """C2/C6: a gallery image. Images added to an approved Kwork wait for moderation (`pending`)."""
 
     kwork = models.ForeignKey(Kwork, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(upload_to=_kwork_media_path)
+    image = models.ImageField(upload_to=_kwork_media_path, storage=kwork_media)
     position = models.PositiveSmallIntegerField(default=0)
     pending = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -337,7 +345,7 @@ class KworkFile(models.Model):
     """C6: a file attached to the Kwork (an example, a brief template)."""
 
     kwork = models.ForeignKey(Kwork, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(upload_to=_kwork_media_path)
+    file = models.FileField(upload_to=_kwork_media_path, storage=kwork_media)
     name = models.CharField(max_length=200)
     pending = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import downloads, views
 
 app_name = "marketplace"
 
@@ -22,4 +22,6 @@ urlpatterns = [
     path("seller/kworks/<int:pk>/edit/", views.kwork_edit, name="kwork_edit"),
     path("seller/kworks/<int:pk>/media/", views.kwork_media, name="kwork_media"),
     path("seller/kworks/<int:pk>/action/", views.kwork_action, name="kwork_action"),
+    # Kwork media: the stored name (kworks/<kwork id>/<random>) after /files/; marketplace/downloads.py checks it.
+    re_path(r"^files/(?P<name>kworks/.+)$", downloads.kwork_media, name="media"),
 ]

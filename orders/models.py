@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from common.storage import PrivateStorage, random_name
+
 from . import rules
 from .links import order_url
 
@@ -299,7 +301,22 @@ class OrderEvent(models.Model):
         return self.actor_id is None
 
 
+# Requirements, chat attachments and deliveries are private: outside MEDIA_ROOT, under random names, fetched
+# only through orders/downloads.py (the buyer, the seller, Support during arbitration). The order id in the
+# name lets the download view check the order before looking for the file.
+order_files = PrivateStorage(url_name="orders:file")
+
+
+def _delivery_file_path(instance, filename):
+    return random_name(f"orders/{instance.delivery.order_id}", filename)
+
+
+def _attachment_path(instance, filename):
+    return random_name(f"orders/{instance.message.order_id}", filename)
+
+
 def _order_file_path(instance, filename):
+    """The old dated path; kept only because migration 0001 refers to it."""
     return f"orders/{timezone.now():%Y/%m}/{filename}"
 
 
@@ -322,7 +339,7 @@ class Delivery(models.Model):
 
 class DeliveryFile(models.Model):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(upload_to=_order_file_path)
+    file = models.FileField(upload_to=_delivery_file_path, storage=order_files)
     name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
 
@@ -395,7 +412,7 @@ class OrderMessage(models.Model):
 
 class OrderAttachment(models.Model):
     message = models.ForeignKey(OrderMessage, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=_order_file_path)
+    file = models.FileField(upload_to=_attachment_path, storage=order_files)
     name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
 

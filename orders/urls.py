@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import downloads, views
 
 app_name = "orders"
 
@@ -28,4 +28,6 @@ urlpatterns = [
     ),
     path("orders/<int:pk>/messages/", views.messages_panel, name="messages"),
     path("orders/<int:pk>/messages/send/", views.message_send, name="message_send"),
+    # Private files: the stored name (orders/<order id>/<random>) after /files/; orders/downloads.py checks access.
+    re_path(r"^files/(?P<name>orders/.+)$", downloads.order_file, name="file"),
 ]

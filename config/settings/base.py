@@ -192,6 +192,12 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Private files (order files, Kwork media: common/storage.py) live outside MEDIA_ROOT, in a folder no URL
+# serves; their download views check who asks. PRIVATE_MEDIA_X_ACCEL is nginx's internal location for them
+# ("" = Django sends the bytes itself); SERVE_MEDIA lets Django serve public media when no web server does.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
+PRIVATE_MEDIA_X_ACCEL = env("PRIVATE_MEDIA_X_ACCEL", "")
+SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -40,4 +40,7 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 # docker-compose puts nginx in front of gunicorn; add one for each further proxy (a TLS terminator, a CDN).
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "1"))
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# nginx sends private files after the download view's check (deploy/nginx.conf: location /_private/) and
+# serves public /media/ itself. Without nginx in front: PRIVATE_MEDIA_X_ACCEL= and DJANGO_SERVE_MEDIA=1.
+PRIVATE_MEDIA_X_ACCEL = env("PRIVATE_MEDIA_X_ACCEL", "/_private/")
 PAYMENTS_TEST_TOPUP = False  # P1: the test-mode top-up can never be switched on in production

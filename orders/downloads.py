@@ -1,0 +1,46 @@
+"""Downloads of an order's private files: requirements and chat attachments (M5), deliveries (O6).
+
+Only the buyer and the seller may fetch them, and Support while the order is in arbitration (O12). Anyone else
+gets a 404, as for the order page; someone logged out is sent to log in. The check is Django's, the bytes are
+sent by nginx in production (common.files.file_response)."""
+
+import re
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.views.decorators.http import require_safe
+
+from accounts.roles import is_support
+from common.files import file_response
+
+from .models import DeliveryFile, Order, OrderAttachment
+
+# Stored names are `orders/<order id>/<random>` (orders/models.py).
+_NAME = re.compile(r"orders/(?P<order_id>\d+)/[^/]+")
+
+
+def _order_for(user, order_id):
+    order = Order.objects.filter(pk=order_id).only("buyer_id", "seller_id", "status").first()
+    if order is None:
+        raise Http404("No such file.")
+    if user.pk in (order.buyer_id, order.seller_id):
+        return order
+    if order.status == Order.Status.IN_ARBITRATION and is_support(user):
+        return order
+    raise Http404("No such file.")
+
+
+@require_safe
+@login_required
+def order_file(request, name):
+    match = _NAME.fullmatch(name)
+    if match is None:
+        raise Http404("No such file.")
+    order = _order_for(request.user, int(match["order_id"]))
+    row = (
+        DeliveryFile.objects.filter(delivery__order=order, file=name).only("file", "name").first()
+        or OrderAttachment.objects.filter(message__order=order, file=name).only("file", "name").first()
+    )
+    if row is None:
+        raise Http404("No such file.")
+    return file_response(row.file, filename=row.name)
