@@ -78,5 +78,6 @@ def cart_purge_expired(*, now=None):
         ids = list(CartItem.objects.filter(added_at__lt=cutoff).values_list("pk", flat=True)[:1000])
         if not ids:
             return total
-        CartItem.objects.filter(pk__in=ids).delete()
-        total += len(ids)
+        # Counted from what this run deleted: a second run at the same time may have taken some of the ids.
+        _, per_model = CartItem.objects.filter(pk__in=ids).delete()
+        total += per_model.get(CartItem._meta.label, 0)

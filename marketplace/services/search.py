@@ -4,6 +4,8 @@ from django.db import connection, transaction
 
 from .. import rules
 
+SEARCH_TERMS_LOCK = "marketplace.search_terms_refresh"
+
 
 def kwork_search_vectors_update(kwork_ids):
     """C12: refresh the stored tsvector (title weighs more than description) on PostgreSQL. The editor calls it
@@ -27,6 +29,9 @@ def search_terms_refresh():
     if connection.vendor != "postgresql":
         return 0
     with transaction.atomic(), connection.cursor() as cursor:
+        # Two workers at once would both insert every word (a unique violation): the second waits for the first
+        # and then rebuilds from its committed rows.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [SEARCH_TERMS_LOCK])
         cursor.execute("DELETE FROM marketplace_searchterm")
         cursor.execute(
             "INSERT INTO marketplace_searchterm (word, documents) SELECT word, ndoc FROM ts_stat("
