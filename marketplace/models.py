@@ -10,6 +10,7 @@ from django.utils import timezone
 from common.storage import PrivateStorage, random_name
 
 from . import rules
+from .weekends import is_weekend_window
 
 
 class Category(models.Model):
@@ -218,7 +219,12 @@ class Kwork(models.Model):
     @property
     def is_listed(self):
         """Shown in the catalogue and search (C9–C11)."""
-        return self.status == self.Status.ACTIVE and not self.auto_paused and not self.weekend_hidden
+        return self.status == self.Status.ACTIVE and not self.auto_paused and not self.is_weekend_hidden()
+
+    def is_weekend_hidden(self, now=None):
+        """C10, the catalogue's rule (selectors.listed_kworks): the beat job's flag, or the seller's setting
+        inside the weekend window, so the minutes before the job runs hide nothing late."""
+        return self.weekend_hidden or (self.seller_hides_weekends and is_weekend_window(now))
 
     @property
     def is_waiting_review(self):
@@ -238,7 +244,7 @@ class Kwork(models.Model):
             return "The seller has paused this Kwork; it cannot be ordered now."
         if self.status != self.Status.ACTIVE:
             return "This Kwork is not on sale."
-        if self.weekend_hidden:
+        if self.is_weekend_hidden():
             return "The seller does not take orders on weekends; please come back on Monday."
         if user is not None and getattr(user, "is_authenticated", False) and user.pk == self.seller_id:
             return "You cannot order your own Kwork."
