@@ -264,6 +264,33 @@ def test_a9_bad_avatar_is_refused_with_message_and_nothing_changes(user_client, 
 
 
 @pytest.mark.django_db
+def test_a9_profile_update_takes_plain_values_keeps_the_avatar_without_a_new_one_and_drops_a_replaced_one(
+    user, django_capture_on_commit_callbacks
+):
+    values = {
+        "display_name": "Kate",
+        "city": "Brno",
+        "about": "Logos.",
+        "skills": "logo",
+        "email_notifications": False,
+    }
+    first = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
+    services.profile_update(user=user, **values, avatar=first)
+    user.refresh_from_db()
+    first_name = user.avatar.name
+    assert (user.display_name, user.city, user.email_notifications) == ("Kate", "Brno", False)
+    services.profile_update(user=user, **{**values, "city": "Praha"})  # no new avatar: the current one stays
+    user.refresh_from_db()
+    assert user.city == "Praha" and user.avatar.name == first_name
+    second = SimpleUploadedFile("b.png", png_bytes(color=(1, 2, 3)), content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.profile_update(user=user, **values, avatar=second)
+    user.refresh_from_db()
+    assert user.avatar.name != first_name
+    assert not user.avatar.storage.exists(first_name)
+
+
+@pytest.mark.django_db
 def test_a9_public_profile_by_login_any_case(client, user):
     assert client.get(f"/u/{user.username.upper()}/").status_code == 200
     assert client.get("/u/nobody-here/").status_code == 404

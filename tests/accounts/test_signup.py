@@ -7,7 +7,9 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
+from accounts import services
 from accounts.models import User
+from common.errors import DomainError
 from tests.factories import PASSWORD, UserFactory, verified
 
 SIGNUP = "/accounts/signup/"
@@ -38,6 +40,17 @@ def test_a1_signup_records_adult_and_terms_consent_with_time(client):
     assert user.adult_confirmed_at is not None
     assert user.terms_accepted_at is not None
     assert user.check_password("a-long-pass-phrase-42")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("is_adult", "accepts_terms"), [(True, False), (False, True)])
+def test_a1_the_consents_service_needs_both_consents(is_adult, accepts_terms):
+    user = UserFactory()
+    with pytest.raises(DomainError):
+        services.signup_consents_record(user=user, is_adult=is_adult, accepts_terms=accepts_terms)
+    services.signup_consents_record(user=user, is_adult=True, accepts_terms=True)
+    user.refresh_from_db()
+    assert user.adult_confirmed_at == user.terms_accepted_at is not None
 
 
 @pytest.mark.django_db
