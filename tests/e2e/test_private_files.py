@@ -17,7 +17,7 @@ from orders.models import DeliveryFile
 from tests.e2e.conftest import login
 from tests.factories import PASSWORD, UserFactory, verified
 from tests.marketplace.factories import KworkFactory
-from tests.orders.factories import fund
+from tests.support import fund
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
