@@ -155,7 +155,7 @@ def kwork_delete(*, seller, kwork):
         kwork = kwork_get_for_seller(seller=seller, pk=kwork.pk, lock=True)
         if kwork.approved_at is not None or kwork.status not in (Status.DRAFT, Status.REJECTED):
             raise DomainError("Only drafts and rejected Kworks can be deleted; pause an active Kwork instead.")
-        kwork.delete()
+        kwork.delete()  # with its images and files, each row's file deleted on commit (common.files)
 
 
 def kwork_changes_discard(*, seller, kwork):
@@ -164,6 +164,7 @@ def kwork_changes_discard(*, seller, kwork):
         kwork.pending_changes = None
         kwork.review_requested_at = None
         kwork.save(update_fields=["pending_changes", "review_requested_at"])
+        # Not fast-deleted: the rows' post_delete (common.files) deletes their files on commit.
         KworkImage.objects.filter(kwork=kwork, pending=True).delete()
         KworkFile.objects.filter(kwork=kwork, pending=True).delete()
     return kwork

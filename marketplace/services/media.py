@@ -40,10 +40,8 @@ def kwork_image_delete(*, seller, kwork, image_id):
         image = _media_of(KworkImage, kwork, image_id)
         if kwork.is_listed and not image.pending and kwork.images.filter(pending=False).count() == 1:
             raise DomainError("An active Kwork needs at least one image; add another before removing this one.")
-        name = image.image.name
-        image.delete()
+        image.delete()  # its file goes on commit (common.files)
         catalogue_changed()
-        transaction.on_commit(lambda: image.image.storage.delete(name))
 
 
 def kwork_file_add(*, seller, kwork, upload):
@@ -60,6 +58,4 @@ def kwork_file_delete(*, seller, kwork, file_id):
     with transaction.atomic():
         kwork = kwork_get_for_seller(seller=seller, pk=kwork.pk, lock=True)
         item = _media_of(KworkFile, kwork, file_id)
-        name = item.file.name
-        item.delete()
-        transaction.on_commit(lambda: item.file.storage.delete(name))
+        item.delete()  # its file goes on commit (common.files)
