@@ -29,6 +29,9 @@ from .models import (
     ModerationQueue,
     PackagePricePoint,
 )
+from .selectors import parse_id
+
+SEEN_VERSION_PREFIX = "seen_version_"
 
 # --- categories and attributes (C1, C4) ------------------------------------------------------------------
 
@@ -119,12 +122,19 @@ def _kworks(count):
     return f"{count} Kwork{'s' if count != 1 else ''}"
 
 
+def _seen_version(request, pk):
+    """C7: the Kwork's version the moderator had in front of them (each queue row and the change page carry it)."""
+    return parse_id(request.POST.get(f"{SEEN_VERSION_PREFIX}{pk}"))
+
+
 def _approve(modeladmin, request, queryset):
     admin_action_run(
         modeladmin,
         request,
         queryset,
-        call=lambda kwork: services.kwork_approve(kwork=kwork, moderator=request.user),
+        call=lambda kwork: services.kwork_approve(
+            kwork=kwork, moderator=request.user, version=_seen_version(request, kwork.pk)
+        ),
         done_message=lambda n: f"Approved {_kworks(n)}.",
     )
 
@@ -191,6 +201,24 @@ class KworkAdminBase(admin.ModelAdmin):
     )
     readonly_fields = fields
     actions = ["approve", "reject"]
+    change_form_template = "marketplace/admin_moderation_change_form.html"
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["seen_version_name"] = (
+            f"{SEEN_VERSION_PREFIX}{context['original'].pk}" if context.get("original") else ""
+        )
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    @admin.display(description="Version")
+    def seen_version(self, obj):
+        """The version this row shows, sent back with "Approve" (a seller's edit after this page loaded is refused)."""
+        return format_html(
+            '<input type="hidden" name="{}{}" value="{}">{}',
+            SEEN_VERSION_PREFIX,
+            obj.pk,
+            obj.moderation_version,
+            obj.moderation_version,
+        )
 
     def has_add_permission(self, request):
         return False
@@ -230,7 +258,7 @@ class KworkAdminBase(admin.ModelAdmin):
 
 @admin.register(ModerationQueue)
 class ModerationQueueAdmin(KworkAdminBase):
-    list_display = ("title", "kind", "seller", "category", "waiting")
+    list_display = ("title", "kind", "seller", "category", "waiting", "seen_version")
     list_display_links = ("title",)
     ordering = ("review_requested_at", "pk")
 
@@ -245,7 +273,16 @@ class ModerationQueueAdmin(KworkAdminBase):
 
 @admin.register(Kwork)
 class KworkAdmin(KworkAdminBase):
-    list_display = ("title", "seller", "category", "status", "auto_paused", "price_cents", "created_at")
+    list_display = (
+        "title",
+        "seller",
+        "category",
+        "status",
+        "auto_paused",
+        "price_cents",
+        "created_at",
+        "seen_version",
+    )
     list_filter = ("status", "auto_paused", "weekend_hidden", "uses_packages")
     date_hierarchy = "created_at"
 

@@ -167,6 +167,10 @@ class Kwork(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    moderation_version = models.PositiveIntegerField(
+        default=0,
+        help_text="C7: moves with every change the seller makes; an approval names the version the moderator saw.",
+    )
 
     # Denormalised figures, kept by services of ratings/orders through marketplace services (C12 sorting).
     seller_rating = models.FloatField(default=0)

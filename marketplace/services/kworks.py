@@ -55,6 +55,13 @@ def _apply_data(kwork, data):
     kwork_search_vectors_update([kwork.pk])
 
 
+def kwork_version_bump(kwork):
+    """C7: every change the seller makes (content, pending changes, media, submit, discard) moves the version,
+    so an approval of the version a moderator saw is refused once it changed. Call under the Kwork's row lock."""
+    kwork.moderation_version += 1
+    Kwork.objects.filter(pk=kwork.pk).update(moderation_version=kwork.moderation_version)
+
+
 # --- limits (C8) -----------------------------------------------------------------------------------------
 
 
@@ -118,6 +125,7 @@ def kwork_update(*, seller, kwork, data, submit=False):
         else:
             kwork.pending_changes = clean
             kwork.save(update_fields=["pending_changes"])
+        kwork_version_bump(kwork)
         if submit:
             _submit(kwork)
     return kwork
@@ -134,6 +142,7 @@ def _submit(kwork):
     kwork.review_requested_at = kwork.review_requested_at or timezone.now()
     kwork.reject_reason, kwork.reject_note = "", ""
     kwork.save(update_fields=["status", "review_requested_at", "reject_reason", "reject_note"])
+    kwork_version_bump(kwork)
 
 
 def kwork_submit(*, seller, kwork):
@@ -164,6 +173,7 @@ def kwork_changes_discard(*, seller, kwork):
         kwork.pending_changes = None
         kwork.review_requested_at = None
         kwork.save(update_fields=["pending_changes", "review_requested_at"])
+        kwork_version_bump(kwork)
         # Not fast-deleted: the rows' post_delete (common.files) deletes their files on commit.
         KworkImage.objects.filter(kwork=kwork, pending=True).delete()
         KworkFile.objects.filter(kwork=kwork, pending=True).delete()

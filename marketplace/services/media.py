@@ -11,6 +11,7 @@ from .. import rules
 from ..caching import catalogue_changed
 from ..models import KworkFile, KworkImage
 from ..selectors import kwork_get_for_seller, parse_id
+from .kworks import kwork_version_bump
 
 
 def _media_of(model, kwork, raw_id):
@@ -29,6 +30,7 @@ def kwork_image_add(*, seller, kwork, upload):
             raise DomainError(
                 f"A Kwork can have at most {rules.MAX_GALLERY_IMAGES} gallery images.", field="image"
             )
+        kwork_version_bump(kwork)
         return KworkImage.objects.create(
             kwork=kwork, image=upload, position=kwork.images.count(), pending=kwork.approved_at is not None
         )
@@ -41,6 +43,7 @@ def kwork_image_delete(*, seller, kwork, image_id):
         if kwork.is_listed and not image.pending and kwork.images.filter(pending=False).count() == 1:
             raise DomainError("An active Kwork needs at least one image; add another before removing this one.")
         image.delete()  # its file goes on commit (common.files)
+        kwork_version_bump(kwork)
         catalogue_changed()
 
 
@@ -49,6 +52,7 @@ def kwork_file_add(*, seller, kwork, upload):
         kwork = kwork_get_for_seller(seller=seller, pk=kwork.pk, lock=True)
         if kwork.files.count() >= rules.MAX_KWORK_FILES:
             raise DomainError(f"A Kwork can have at most {rules.MAX_KWORK_FILES} files.", field="file")
+        kwork_version_bump(kwork)
         return KworkFile.objects.create(
             kwork=kwork, file=upload, name=upload.name[:200], pending=kwork.approved_at is not None
         )
@@ -59,3 +63,4 @@ def kwork_file_delete(*, seller, kwork, file_id):
         kwork = kwork_get_for_seller(seller=seller, pk=kwork.pk, lock=True)
         item = _media_of(KworkFile, kwork, file_id)
         item.delete()  # its file goes on commit (common.files)
+        kwork_version_bump(kwork)

@@ -17,12 +17,21 @@ from .kworks import _apply_data
 Status = Kwork.Status
 
 
-def kwork_approve(*, kwork, moderator):
-    """Approve a new Kwork (it goes on sale) or the pending changes of an approved one (applied now)."""
+def kwork_approve(*, kwork, moderator, version=None):
+    """Approve a new Kwork (it goes on sale) or the pending changes of an approved one (applied now).
+
+    `version` is the Kwork's `moderation_version` the moderator reviewed (the admin always sends it): when the
+    seller changed anything since, the approval is refused, so a harmless text edited into a prohibited one
+    while waiting is never published unseen. None approves the current version (demo data, scripts)."""
     with transaction.atomic():
         kwork = Kwork.objects.select_for_update().get(pk=kwork.pk)
         if kwork.review_requested_at is None:
             raise DomainError(f"“{kwork.title}” is not waiting for moderation.")
+        if version is not None and version != kwork.moderation_version:
+            raise DomainError(
+                f"“{kwork.title}” was changed by the seller after you opened it. Review the new version and "
+                "approve it again."
+            )
         now = timezone.now()
         first_approval = kwork.approved_at is None
         if kwork.pending_changes:
