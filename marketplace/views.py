@@ -98,7 +98,7 @@ def category(request, slug):
 
 @require_safe
 def search(request):
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").replace("\x00", "").strip()
     filters = selectors.CatalogueFilters.from_query(request.GET)
 
     def results():
@@ -167,7 +167,6 @@ def kwork_detail(request, pk):
             "order_url": _url_or_none("orders:place", kwork.pk),
             "is_favourite": bool(selectors.favourite_ids(user=request.user, kworks=[kwork])),
             "is_owner": request.user.is_authenticated and request.user.pk == kwork.seller_id,
-            "max_quantity": rules.MAX_QUANTITY,
         },
     )
 
@@ -233,8 +232,6 @@ def _cart_context(request):
         "rows": rows,
         "total_cents": total,
         "checkout_url": _url_or_none("orders:cart_checkout"),
-        "keep_days": rules.CART_ITEM_KEEP_DAYS,
-        "max_quantity": rules.MAX_QUANTITY,
     }
 
 
@@ -295,7 +292,6 @@ def my_kworks(request):
             "status": status,
             "profile": profile,
             "weekend_form": forms.WeekendForm(initial={"hide_on_weekends": profile.hide_on_weekends}),
-            "rules": rules,
         },
     )
 
@@ -329,7 +325,7 @@ def _editor_form(request, *, initial=None, category=None):
 
 
 def _editor_render(request, form, kwork=None):
-    context = {"form": form, "kwork": kwork, "rules": rules}
+    context = {"form": form, "kwork": kwork}
     if kwork is not None:
         context.update(
             {
