@@ -75,6 +75,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
     was_overdue = models.BooleanField(default=False, help_text="O5: it was late at some point.")
     revision_count = models.PositiveSmallIntegerField(default=0)
     arbitration_opened_at = models.DateTimeField(null=True, blank=True)
+    # O1: the "Order now" form's one-time key, so a double click places one order (unique per buyer when set).
+    placement_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-placed_at", "-id"]
@@ -117,6 +119,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="delivered") | models.Q(review_until__isnull=False),
                 name="order_delivered_has_review_until",
+            ),
+            models.UniqueConstraint(
+                fields=["buyer", "placement_key"],
+                condition=~models.Q(placement_key=""),
+                name="order_placement_key_once",
             ),
         ]
 
@@ -167,10 +174,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     @property
     def buyer_can_quick_cancel(self):
-        """O2: within 20 minutes of paying, before delivery."""
-        return (
-            self.status in (self.Status.NEW, self.Status.IN_PROGRESS) and timezone.now() < self.quick_cancel_until
-        )
+        """O2: within QUICK_CANCEL_MINUTES of paying, while the seller has not started."""
+        return self.status == self.Status.NEW and timezone.now() < self.quick_cancel_until
 
     @property
     def cancel_reason_label(self):

@@ -2,8 +2,9 @@
 
 Decisions where the rule book leaves a detail open (written down so they can be found and changed):
 
-- O2 quick cancel: within QUICK_CANCEL_MINUTES of paying the buyer may cancel alone while the order is new or
-  in progress (not once it is delivered); refund at once, no rating effect.
+- O2 quick cancel: within QUICK_CANCEL_MINUTES of paying the buyer may cancel alone while the seller has not
+  started (status new); refund at once, no rating effect. Once work started — even if it was delivered and sent
+  back for a revision within those minutes — the buyer chooses an O9 reason instead.
 - O3 the seller accepts ("Start working") within ACCEPT_HOURS of the payment.
 - O4/C5 the due time is start + the order's lead time (already C5-adjusted for several units at placement).
 - O5 an order in progress past its due time gets `overdue_at` (it stays "in progress": there is no formal
@@ -18,6 +19,26 @@ Decisions where the rule book leaves a detail open (written down so they can be 
   lapses. "No contact / no communication for 24 h" is offered only when the other party has not written in the
   order chat for NO_REPLY_HOURS (and the order is at least that old).
 - C11(b) the seller's "orders in progress" are the orders in state in_progress (revisions included).
+
+Timers and an open cancellation request (O3/O5/O6/O8 against O9/O10). An open request is the parties talking
+about ending the order; no timer may end it under them. In order of the timers:
+
+- O3 accept_by: an open request on a new order HOLDS the clock until it is answered. Opening it moves
+  `accept_by` to `respond_by` + the time the seller had left, so the O9/O10 sweep always comes first and
+  decides the outcome (the request's reason and its rating effect, never "not started"). Declined or withdrawn,
+  the seller gets that time back, counted from the answer. The time kept is at least ACCEPT_RESUME_MIN_HOURS
+  (a request may be opened when the 24 hours are just over and the sweep has not run yet: "no answer for
+  24 hours" can only be chosen then). Moving the column (instead of excluding such orders in the sweep's query)
+  keeps the O3 sweep a plain range scan of the partial index `order_new_accept_by`, with no anti-join against
+  the requests.
+- O5 due_at: not held. Lateness is a fact; the order is marked overdue and the open request stays open. The buyer
+  may then still cancel at once for lateness (O5/O9): the open request lapses with it.
+- O6 review_until: no request can be open on a delivered order (a delivery lapses it, and no reason is offered
+  while delivered).
+- O8 last_activity_at: opening, declining or withdrawing a request is activity, and RESPOND_DAYS is shorter than
+  INACTIVITY_DAYS, so the O9/O10 sweep always settles an open request first (checked below at import).
+- O9/O10 respond_by: the request's own clock; when it fires the request is confirmed, or lapses if the order
+  has meanwhile left the states its reason is allowed in.
 """
 
 from dataclasses import dataclass
@@ -35,6 +56,10 @@ INACTIVITY_DAYS = 14
 # O9/O10
 RESPOND_DAYS = 2
 NO_REPLY_HOURS = 24
+# O3 held by an open request (see the docstring): the least time to start kept for after the request.
+ACCEPT_RESUME_MIN_HOURS = 1
+if RESPOND_DAYS >= INACTIVITY_DAYS:
+    raise ValueError("RESPOND_DAYS must be shorter than INACTIVITY_DAYS: O8 would cancel under an open request")
 # Sweeps: orders settled per short transaction (one lock query, one batch ledger posting).
 SWEEP_BATCH_SIZE = 200
 # Texts

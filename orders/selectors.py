@@ -29,6 +29,10 @@ STATE_FILTERS = {
 }
 DEFAULT_FILTER = "active"
 
+ACCEPT_PASSED = (
+    f"The {rules.ACCEPT_HOURS} hours to start this order have passed; it is being cancelled automatically."
+)
+
 # Why an action is refused in a given state (services raise these; the reasons offered below use them too).
 STATE_REFUSALS = {
     S.NEW: "Work on this order has not started yet.",
@@ -182,8 +186,8 @@ def order_actions(*, order, user):
     if side == BUYER:
         if order.status in (S.NEW, S.IN_PROGRESS):
             actions.add("requirements")
-            if now < order.quick_cancel_until:
-                actions.add("quick_cancel")
+        if order.buyer_can_quick_cancel:
+            actions.add("quick_cancel")
         if order.status == S.DELIVERED:
             actions |= {"accept", "revision"}
     else:
@@ -239,15 +243,15 @@ def cancellation_reason_refusal(*, order, user, reason, now):
 
 
 def cancellation_reasons_for(*, order, user):
-    """The O9/O10 reasons `user` may choose for `order` now (empty for others, finished orders, or while a
-    request is already waiting for an answer)."""
+    """The O9/O10 reasons `user` may choose for `order` now (empty for others and finished orders; while a
+    request is waiting for an answer, only the buyer's "not done on time" once the order is overdue)."""
     if order.party_of(user) is None or order.status not in (S.NEW, S.IN_PROGRESS):
         return []
-    if has_pending_cancellation(order):
-        return []
+    pending = has_pending_cancellation(order)
     now = timezone.now()
     return [
         r
         for r in rules.CANCEL_REASONS.values()
-        if cancellation_reason_refusal(order=order, user=user, reason=r, now=now) is None
+        if (not pending or r.only_overdue)  # O5: lateness cancels at once even under an open request
+        and cancellation_reason_refusal(order=order, user=user, reason=r, now=now) is None
     ]

@@ -1,10 +1,12 @@
 """The order pages (O1–O10, O13, O14, M3, M5). Thin: parse a form, call one service, render the page or the htmx
 partial. A DomainError's message is shown to the user as is; another person's order is a 404 (selectors)."""
 
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -23,25 +25,51 @@ from .models import CancellationRequest
 # --- placing orders (O1, O13) ------------------------------------------------------------------------------
 
 
+def _login_then(page):
+    """login_required for a POST-only action: an anonymous visitor logs in and comes back to `page(request,
+    **kwargs)` — a page they can GET, with the same choice — not to the action's URL (a GET there is a 405)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(page(request, *args, **kwargs))
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _order_page(request, pk, **kwargs):
+    return order_url(pk)
+
+
+def _kwork_page(request, kwork_pk):
+    """The Kwork page with the choice the visitor made (so after logging in one click orders it)."""
+    return _kwork_url_with(kwork_pk, _choice_from(request))
+
+
 def _choice_from(request):
     """The buyer's choice as the Kwork page sends it: quantity, options (repeated ids), package (pk)."""
+    data = request.POST if request.method == "POST" else request.GET
     return {
-        "quantity": request.POST.get("quantity") or 1,
-        "option_ids": [value for value in request.POST.getlist("options") if value],
-        "package": request.POST.get("package") or None,
+        "quantity": data.get("quantity") or 1,
+        "option_ids": [value for value in data.getlist("options") if value],
+        "package": data.get("package") or None,
     }
 
 
-def _kwork_url_with(kwork, choice):
+def _kwork_url_with(kwork_pk, choice):
     """The Kwork page with the same choice in the query string (the page pre-fills its order form from it)."""
     params = [("quantity", choice["quantity"])]
     params += [("options", option_id) for option_id in choice["option_ids"]]
     if choice["package"]:
         params.append(("package", choice["package"]))
-    return f"{kwork.get_absolute_url()}?{urlencode(params)}"
+    return f"{reverse('marketplace:kwork', args=[kwork_pk])}?{urlencode(params)}"
 
 
-@login_required
+@_login_then(_kwork_page)
 @require_POST
 @ratelimit("orders_place", rate=rules.RATE_PLACE)
 def place(request, kwork_pk):
@@ -50,20 +78,22 @@ def place(request, kwork_pk):
     kwork = selectors.kwork_to_order(pk=kwork_pk)
     choice = _choice_from(request)
     try:
-        order = services.order_place(buyer=request.user, kwork=kwork, **choice)
+        order = services.order_place(
+            buyer=request.user, kwork=kwork, idempotency_key=request.POST.get("order_key", ""), **choice
+        )
     except InsufficientFunds as exc:
         messages.warning(request, exc.message)
-        return redirect(topup_url(amount_cents=exc.missing_cents, next_url=_kwork_url_with(kwork, choice)))
+        return redirect(topup_url(amount_cents=exc.missing_cents, next_url=_kwork_url_with(kwork.pk, choice)))
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect(_kwork_url_with(kwork, choice))
+        return redirect(_kwork_url_with(kwork.pk, choice))
     messages.success(
         request, "Your order is placed and paid: the money is held in escrow until you accept the work."
     )
     return redirect(order)
 
 
-@login_required
+@_login_then(lambda request: reverse("marketplace:cart"))
 @require_POST
 @ratelimit("orders_place", rate=rules.RATE_PLACE)
 def cart_checkout(request):
@@ -203,7 +233,7 @@ def _form_action(request, pk, *, form_class, form_name, call, success, files=Fal
     return _render_detail(request, order, status=400, **{form_name: form})
 
 
-@login_required
+@_login_then(_order_page)
 @require_POST
 @ratelimit("orders_action", rate=rules.RATE_ACTION)
 def requirements(request, pk):
@@ -230,7 +260,7 @@ def _plain_action(request, pk, *, call, success):
     return _done(request, order, success(order))
 
 
-@login_required
+@_login_then(_order_page)
 @require_POST
 @ratelimit("orders_action", rate=rules.RATE_ACTION)
 def start(request, pk):
@@ -242,7 +272,7 @@ def start(request, pk):
     )
 
 
-@login_required
+@_login_then(_order_page)
 @require_POST
 @ratelimit("orders_action", rate=rules.RATE_ACTION)
 def deliver(request, pk):
@@ -259,7 +289,7 @@ def deliver(request, pk):
     )
 
 
-@login_required
+@_login_then(_order_page)
 @require_POST
 @ratelimit("orders_action", rate=rules.RATE_ACTION)
 def accept(request, pk):
@@ -271,7 +301,7 @@ def accept(request, pk):
     )
 
 
-@login_required
+@_login_then(_order_page)
 @require_POST
 @ratelimit("orders_action", rate=rules.RATE_ACTION)
 def revision(request, pk):
@@ -287,7 +317,7 @@ def revision(request, pk):
     )
 
 
-@login_required
+@_login_then(_order_page)
 @require_POST
 @ratelimit("orders_action", rate=rules.RATE_ACTION)
 def cancel_quick(request, pk):
@@ -299,7 +329,7 @@ def cancel_quick(request, pk):
     )
 
 
-@login_required
+@_login_then(_order_page)
 @require_POST
 @ratelimit("orders_action", rate=rules.RATE_ACTION)
 def cancel(request, pk):
@@ -334,7 +364,7 @@ def cancel(request, pk):
     return _render_detail(request, _order_for(request, pk), status=400, cancel_form=form)
 
 
-@login_required
+@_login_then(_order_page)
 @require_POST
 @ratelimit("orders_action", rate=rules.RATE_ACTION)
 def cancellation_answer(request, pk, request_pk):
@@ -392,7 +422,7 @@ def messages_panel(request, pk):
     return render(request, "orders/partials/chat_messages.html", context)
 
 
-@login_required
+@_login_then(_order_page)
 @require_POST
 @ratelimit("orders_message", rate=rules.RATE_MESSAGE)
 def message_send(request, pk):

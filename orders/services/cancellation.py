@@ -12,7 +12,7 @@ from common.errors import DomainError
 from .. import rules, selectors
 from ..lock_objects import cancellation_request_lock, order_lock
 from ..models import CancellationRequest, Order
-from .common import Event, ReqStatus, cancel, clean_text, event, notify, now, refuse_state
+from .common import Event, ReqStatus, S, cancel, clean_text, event, notify, now, refuse_state
 
 
 @transaction.atomic
@@ -35,7 +35,7 @@ def cancellation_request_create(*, order, user, reason, comment=""):
     refusal = selectors.cancellation_reason_refusal(order=order, user=user, reason=choice, now=at)
     if refusal:
         raise DomainError(refusal)
-    if selectors.has_pending_cancellation(order):
+    if not choice.only_overdue and selectors.has_pending_cancellation(order):
         raise DomainError("A cancellation request is already waiting for an answer.")
     immediate = not choice.confirm or (side == rules.BUYER and order.is_overdue)
     if immediate:
@@ -59,7 +59,12 @@ def cancellation_request_create(*, order, user, reason, comment=""):
         created_at=at,
     )
     order.last_activity_at = at
-    order.save(update_fields=["last_activity_at"])
+    fields = ["last_activity_at"]
+    if order.status == S.NEW:
+        # O3 is held while the request is open (rules.py): the time left to start resumes after respond_by.
+        order.accept_by = request.respond_by + _time_to_start(order.accept_by - at)
+        fields.append("accept_by")
+    order.save(update_fields=fields)
     event(
         order,
         kind=Event.CANCEL_REQUESTED,
@@ -78,6 +83,19 @@ def cancellation_request_create(*, order, user, reason, comment=""):
         order=order,
     )
     return request
+
+
+def _time_to_start(left):
+    return max(left, timedelta(hours=rules.ACCEPT_RESUME_MIN_HOURS))
+
+
+def _resume_accept_clock(order, request, at):
+    """O3 held by the request: give the seller back the time to start they had when it was opened (stored as
+    accept_by - respond_by), from now. Returns the fields changed."""
+    if order.status != S.NEW:
+        return []
+    order.accept_by = at + _time_to_start(order.accept_by - request.respond_by)
+    return ["accept_by"]
 
 
 @transaction.atomic
@@ -109,7 +127,7 @@ def cancellation_request_answer(*, request, user, accept):
     request.status = ReqStatus.DECLINED
     request.save(update_fields=["status", "answered_at"])
     order.last_activity_at = at
-    order.save(update_fields=["last_activity_at"])
+    order.save(update_fields=["last_activity_at", *_resume_accept_clock(order, request, at)])
     event(order, kind=Event.CANCEL_DECLINED, actor=user, from_status=order.status, to_status=order.status, at=at)
     notify(
         request.requested_by,
@@ -133,6 +151,8 @@ def cancellation_request_withdraw(*, request, user):
     request.status = ReqStatus.WITHDRAWN
     request.answered_at = at
     request.save(update_fields=["status", "answered_at"])
+    order.last_activity_at = at
+    order.save(update_fields=["last_activity_at", *_resume_accept_clock(order, request, at)])
     event(order, kind=Event.CANCEL_WITHDRAWN, actor=user, from_status=order.status, to_status=order.status, at=at)
     notify(
         order.other_party(user),

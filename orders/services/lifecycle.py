@@ -7,7 +7,7 @@ from accounts.rules import NotificationKind
 from common.contacts import ensure_no_contacts
 from common.errors import DomainError
 
-from .. import rules
+from .. import rules, selectors
 from ..lock_objects import order_lock
 from ..models import Delivery, DeliveryFile, Order
 from .common import (
@@ -68,9 +68,7 @@ def order_start(*, order, seller):
     refuse_state(order, S.NEW)
     at = now()
     if at >= order.accept_by:
-        raise DomainError(
-            f"The {rules.ACCEPT_HOURS} hours to start this order have passed; it is being cancelled automatically."
-        )
+        raise DomainError(selectors.ACCEPT_PASSED)
     order.start(now=at)
     order.save()
     event(order, kind=Event.STARTED, actor=seller, from_status=S.NEW, to_status=order.status, at=at)
@@ -168,13 +166,22 @@ def order_request_revision(*, order, buyer, reason):
     return order
 
 
+QUICK_CANCEL_STARTED = (
+    "The seller has already started work, so the order can no longer be cancelled on your own. "
+    "Choose a cancellation reason instead."
+)
+
+
 @transaction.atomic
 def order_cancel_quick(*, order, buyer):
-    """O2: within QUICK_CANCEL_MINUTES of paying (before delivery) the buyer cancels alone: refund at once,
-    no rating effect."""
+    """O2: within QUICK_CANCEL_MINUTES of paying, while the seller has not started, the buyer cancels alone:
+    refund at once, no rating effect. Once work started (even if it was delivered and sent back for a revision
+    since) the buyer chooses an O9 reason instead."""
     order = order_lock(order)
     require_buyer(order, buyer, "cancel this order")
-    refuse_state(order, S.NEW, S.IN_PROGRESS)
+    if order.status == S.IN_PROGRESS:
+        raise DomainError(QUICK_CANCEL_STARTED)
+    refuse_state(order, S.NEW)
     at = now()
     if at >= order.quick_cancel_until:
         raise DomainError(

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts import services as account_services
 from accounts.rules import NotificationKind
@@ -13,11 +13,12 @@ from payments import selectors as payment_selectors
 from payments import services as payment_services
 
 from .. import rules
+from ..lock_objects import cart_items_lock
 from ..models import Order, OrderLine
 from .common import Event, event, notify, now
 
 
-def _place(*, buyer, kwork, quote, at):
+def _place(*, buyer, kwork, quote, at, key=""):
     refusal = kwork.order_refusal(buyer)
     if refusal:
         raise DomainError(refusal)
@@ -35,6 +36,7 @@ def _place(*, buyer, kwork, quote, at):
         accept_by=at + timedelta(hours=rules.ACCEPT_HOURS),
         placed_at=at,
         last_activity_at=at,
+        placement_key=key,
     )
     OrderLine.objects.bulk_create(
         OrderLine(
@@ -67,62 +69,92 @@ def _place(*, buyer, kwork, quote, at):
     return order
 
 
-def order_place(*, buyer, kwork, quantity=1, option_ids=(), package=None):
+def order_place(*, buyer, kwork, quantity=1, option_ids=(), package=None, idempotency_key=""):
     """O1/C5: price the choice, create the order with its lines, pay it from the balance into escrow, give the
     seller ACCEPT_HOURS to start. Raises payments.services.InsufficientFunds (with `missing_cents`) when the
-    balance is short — nothing is created then — and DomainError for a choice that cannot be ordered."""
+    balance is short — nothing is created then — and DomainError for a choice that cannot be ordered.
+
+    `idempotency_key`: the one-time key of the "Order now" form. The first request with it places the order;
+    any other (a double click, a resent form) returns that same order and pays nothing more."""
     account_services.ensure_email_confirmed(user=buyer, action="place an order")
+    key = (idempotency_key or "").strip()[: Order._meta.get_field("placement_key").max_length]
+    if key and (placed := _placed_with(buyer, key)) is not None:
+        return placed
     quote = price_quote(kwork=kwork, quantity=quantity, option_ids=option_ids, package=package)
-    with transaction.atomic():
-        return _place(buyer=buyer, kwork=kwork, quote=quote, at=now())
+    try:
+        with transaction.atomic():
+            return _place(buyer=buyer, kwork=kwork, quote=quote, at=now(), key=key)
+    except IntegrityError:
+        # Two requests with one key at once: the second INSERT waited for the first and hit the unique key.
+        placed = _placed_with(buyer, key) if key else None
+        if placed is None:
+            raise
+        return placed
+
+
+def _placed_with(buyer, key):
+    return Order.objects.filter(buyer=buyer, placement_key=key).first()
 
 
 def cart_checkout(*, buyer, item_ids=None):
     """O13: one order per cart item, all or nothing. With too little money, InsufficientFunds for the whole
-    missing sum and nothing is bought; the bought items leave the cart."""
+    missing sum and nothing is bought; the bought items leave the cart in the same transaction. The items are
+    locked first, so two checkouts of the same item (a double click, two tabs) make one order: the second waits,
+    then finds the item gone."""
     account_services.ensure_email_confirmed(user=buyer, action="place an order")
-    items = (
-        CartItem.objects.filter(user=buyer)
-        .select_related("kwork__seller", "package")
-        .prefetch_related("options", "kwork__options", "kwork__packages")
-    )
+    ids = None
     if item_ids is not None:
         try:
             ids = {int(pk) for pk in item_ids}
         except (TypeError, ValueError):
             raise DomainError("Choose at least one item of your cart.") from None
-        items = items.filter(pk__in=ids)
-    items = list(items.order_by("added_at", "pk"))
-    if not items:
-        raise DomainError("Your cart is empty." if item_ids is None else "Choose at least one item of your cart.")
-    quotes = []
-    for item in items:
-        refusal = item.kwork.order_refusal(buyer)
-        if refusal:
-            raise DomainError(f"“{item.kwork.title}”: {refusal}")
-        try:
-            quote = price_quote(
-                kwork=item.kwork, quantity=item.quantity, option_ids=item.option_ids, package=item.package
-            )
-        except DomainError as exc:
-            raise DomainError(f"“{item.kwork.title}”: {exc.message}") from exc
-        quotes.append(quote)
-    total = sum(q.total_cents for q in quotes)
-    balance = payment_selectors.balance_of(buyer)
-    if balance.main_cents + balance.bonus_cents < total:
-        raise payment_services.InsufficientFunds(total - balance.main_cents - balance.bonus_cents)
-    at = now()
+        if not all(0 < pk < 2**63 for pk in ids):  # a forged id beyond the database's integers
+            raise DomainError("Choose at least one item of your cart.")
     with transaction.atomic():
+        locked = cart_items_lock(buyer=buyer, ids=ids)
+        if not locked:
+            raise DomainError(
+                "Your cart is empty." if item_ids is None else "Choose at least one item of your cart."
+            )
+        if ids is not None and len(locked) != len(ids):
+            raise DomainError(
+                "Your cart changed meanwhile (an item was already ordered or removed). Please check it."
+            )
+        items = list(
+            CartItem.objects.filter(pk__in=locked)
+            .select_related("kwork__seller", "package")
+            .prefetch_related("options", "kwork__options", "kwork__packages")
+            .order_by("added_at", "pk")
+        )
+        quotes = [_quote_item(buyer, item) for item in items]
+        total = sum(q.total_cents for q in quotes)
+        balance = payment_selectors.balance_of(buyer)
+        if balance.main_cents + balance.bonus_cents < total:
+            raise payment_services.InsufficientFunds(total - balance.main_cents - balance.bonus_cents)
+        at = now()
         try:
-            orders = [
-                _place(buyer=buyer, kwork=item.kwork, quote=q, at=at)
-                for item, q in zip(items, quotes, strict=True)
-            ]
+            with transaction.atomic():
+                orders = [
+                    _place(buyer=buyer, kwork=item.kwork, quote=q, at=at)
+                    for item, q in zip(items, quotes, strict=True)
+                ]
         except payment_services.InsufficientFunds:
             # The balance moved meanwhile: report the whole sum still missing (nothing was bought).
             balance = payment_selectors.balance_of(buyer)
             raise payment_services.InsufficientFunds(
                 max(total - balance.main_cents - balance.bonus_cents, 1)
             ) from None
-        CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
+        CartItem.objects.filter(pk__in=locked).delete()
     return orders
+
+
+def _quote_item(buyer, item):
+    refusal = item.kwork.order_refusal(buyer)
+    if refusal:
+        raise DomainError(f"“{item.kwork.title}”: {refusal}")
+    try:
+        return price_quote(
+            kwork=item.kwork, quantity=item.quantity, option_ids=item.option_ids, package=item.package
+        )
+    except DomainError as exc:
+        raise DomainError(f"“{item.kwork.title}”: {exc.message}") from exc

@@ -1,7 +1,10 @@
 """Tags of the orders app's hook templates (header link count, dashboard cards)."""
 
+from uuid import uuid4
+
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 
 from orders import rules, selectors
@@ -55,3 +58,9 @@ def countdown(at):
         return {"at": None}
     late = at <= now
     return {"at": at, "late": late, "text": timesince(at, now) if late else timeuntil(at, now)}
+
+
+@register.simple_tag
+def order_key_field():
+    """The "Order now" form's one-time key (services.order_place: a double click places one order)."""
+    return format_html('<input type="hidden" name="order_key" value="{}">', uuid4().hex)

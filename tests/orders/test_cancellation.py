@@ -91,6 +91,31 @@ def test_o2_seller_cannot_use_quick_cancel():
     assert snapshot(order) == before
 
 
+def test_o2_quick_cancel_refused_once_the_seller_started_even_after_deliver_and_revision_within_20_minutes():
+    order = make()
+    with at(T0 + timedelta(minutes=2)):
+        services.order_start(order=order, seller=order.seller)
+        assert not fresh(order).buyer_can_quick_cancel
+    with at(T0 + timedelta(minutes=5)):
+        services.order_deliver(order=fresh(order), seller=order.seller, message="Done")
+    with at(T0 + timedelta(minutes=8)):
+        services.order_request_revision(order=fresh(order), buyer=order.buyer, reason="Bigger, please.")
+    before = snapshot(order)
+    with at(T0 + timedelta(minutes=10)):
+        assert not fresh(order).buyer_can_quick_cancel
+        assert "quick_cancel" not in selectors.order_actions(order=fresh(order), user=order.buyer)
+        with pytest.raises(services.DomainError) as exc:
+            services.order_cancel_quick(order=fresh(order), buyer=order.buyer)
+    assert str(exc.value) == (
+        "The seller has already started work, so the order can no longer be cancelled on your own. "
+        "Choose a cancellation reason instead."
+    )
+    assert snapshot(order) == before
+    assert fresh(order).status == Order.Status.IN_PROGRESS
+    assert fresh(order).escrow_hold.status == EscrowHold.Status.HELD
+    assert_ledger_ok()
+
+
 def test_o2_quick_cancel_refused_once_delivered():
     order = make("delivered")
     Order.objects.filter(pk=order.pk).update(placed_at=timezone.now())  # still "within 20 minutes"

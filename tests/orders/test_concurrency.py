@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from common.errors import DomainError
+from marketplace.models import CartItem
 from orders import services
 from orders.models import Order, OrderEvent
 from payments import services as payment_services
@@ -225,4 +226,46 @@ def test_o3_sweep_process_killed_midway_loses_nothing_and_doubles_nothing(tmp_pa
     assert Order.objects.filter(pk__in=ids, status=Order.Status.CANCELLED).count() == 12
     assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.ESCROW_REFUND).count() == 12
     assert OrderEvent.objects.filter(kind=OrderEvent.Kind.CANCELLED).count() == 12
+    assert_ledger_ok()
+
+
+def test_o13_six_parallel_checkouts_of_one_cart_item_make_one_order_and_one_hold():
+    buyer = person()
+    kwork = kwork_of(price_cents=1000, lead_time_days=2)
+    item = CartItem.objects.create(user=buyer, kwork=kwork, quantity=1)
+    fund(buyer, 6000)
+    results = race(*[lambda: services.cart_checkout(buyer=buyer, item_ids=[item.pk]) for _ in range(6)])
+    placed = [r for r in results if isinstance(r, list)]
+    assert len(placed) == 1 and len(placed[0]) == 1, results
+    assert all(isinstance(r, DomainError) for r in results if not isinstance(r, list)), results
+    assert Order.objects.filter(buyer=buyer).count() == 1
+    assert EscrowHold.objects.filter(buyer=buyer).count() == 1
+    assert not CartItem.objects.filter(pk=item.pk).exists()
+    assert_ledger_ok()
+
+
+def test_o13_six_parallel_whole_cart_checkouts_make_one_order_per_item():
+    buyer = person()
+    kworks = [kwork_of(price_cents=1000, lead_time_days=2) for _ in range(2)]
+    for kwork in kworks:
+        CartItem.objects.create(user=buyer, kwork=kwork, quantity=1)
+    fund(buyer, 12000)
+    results = race(*[lambda: services.cart_checkout(buyer=buyer) for _ in range(6)])
+    assert sum(isinstance(r, list) for r in results) == 1, results
+    assert Order.objects.filter(buyer=buyer).count() == 2
+    assert EscrowHold.objects.filter(buyer=buyer).count() == 2
+    assert_ledger_ok()
+
+
+def test_o1_double_click_of_order_now_with_one_form_key_places_one_order():
+    buyer = person()
+    kwork = kwork_of(price_cents=1000, lead_time_days=2)
+    fund(buyer, 6000)
+    results = race(
+        *[lambda: services.order_place(buyer=buyer, kwork=kwork, idempotency_key="form-key") for _ in range(6)]
+    )
+    assert all(isinstance(r, Order) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert Order.objects.filter(buyer=buyer).count() == 1
+    assert EscrowHold.objects.filter(buyer=buyer).count() == 1
     assert_ledger_ok()

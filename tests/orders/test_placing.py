@@ -208,6 +208,35 @@ def test_o13_someone_elses_cart_items_are_ignored(buyer):
     assert CartItem.objects.count() == 1
 
 
+def test_o13_a_second_checkout_of_the_same_cart_item_finds_it_gone_and_charges_nothing(buyer):
+    items = cart(buyer, kwork_of(price_cents=1000))
+    fund(buyer, 5000)
+    assert len(services.cart_checkout(buyer=buyer, item_ids=[items[0].pk])) == 1
+    before = snapshot()
+    with pytest.raises(services.DomainError, match=exactly("Choose at least one item of your cart.")):
+        services.cart_checkout(buyer=buyer, item_ids=[items[0].pk])
+    with pytest.raises(services.DomainError, match=exactly("Your cart is empty.")):
+        services.cart_checkout(buyer=buyer)
+    assert snapshot() == before
+    assert Order.objects.filter(buyer=buyer).count() == 1 and main_of(buyer) == 4000
+
+
+def test_o1_the_same_order_now_key_twice_places_one_order_and_pays_once(buyer, kwork):
+    fund(buyer, 5000)
+    first = services.order_place(buyer=buyer, kwork=kwork, idempotency_key="k-1")
+    again = services.order_place(buyer=buyer, kwork=kwork, idempotency_key="k-1")
+    assert again.pk == first.pk
+    assert Order.objects.filter(buyer=buyer).count() == 1
+    assert EscrowHold.objects.filter(buyer=buyer).count() == 1
+    assert main_of(buyer) == 4000
+    # Another key (another click on a freshly drawn page) is another order; a key is the buyer's own.
+    assert services.order_place(buyer=buyer, kwork=kwork, idempotency_key="k-2").pk != first.pk
+    other = person()
+    fund(other, 1000)
+    assert services.order_place(buyer=other, kwork=kwork, idempotency_key="k-1").buyer == other
+    assert_ledger_ok()
+
+
 # --- C11(b) ------------------------------------------------------------------------------------------------------
 
 

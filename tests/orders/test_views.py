@@ -2,6 +2,7 @@
 manage-orders lists (constant queries), header links and dashboard cards. Every refusal shows the service's
 message and changes nothing."""
 
+import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -133,6 +134,88 @@ def test_o1_placing_needs_a_login_and_a_post(client, kwork):
     person_ = person()
     login(client, person_)
     assert client.get(reverse("orders:place", args=[kwork.pk])).status_code == 405
+
+
+def test_o1_order_now_when_logged_out_logs_in_then_lands_on_the_kwork_page_with_the_choice_kept(
+    client, buyer, kwork
+):
+    from tests.factories import PASSWORD
+
+    option = OptionFactory(kwork=kwork, title="Source files", price_cents=500)
+    fund(buyer, 5000)
+    place_url = reverse("orders:place", args=[kwork.pk])
+    response = client.post(place_url, {"quantity": "2", "options": [str(option.pk)]})
+    assert response.status_code == 302
+    target = urlparse(response["Location"])
+    assert target.path == reverse("account_login")
+    next_url = parse_qs(target.query)["next"][0]
+    assert urlparse(next_url).path == reverse("marketplace:kwork", args=[kwork.pk])
+    assert parse_qs(urlparse(next_url).query) == {"quantity": ["2"], "options": [str(option.pk)]}
+    assert not Order.objects.exists()
+    # Log in through the real form: it lands on the Kwork page (no 405) with the same choice ticked.
+    page = client.post(
+        f"{reverse('account_login')}?{target.query}",
+        {"login": buyer.username, "password": PASSWORD},
+        follow=True,
+    )
+    assert page.status_code == 200
+    assert page.redirect_chain[-1][0] == next_url
+    html = page.content.decode()
+    assert 'name="quantity" min="1"' in html and 'value="2"' in html
+    assert f'value="{option.pk}" checked' in html
+    key = re.search(r'name="order_key" value="([0-9a-f]+)"', html).group(1)
+    # One click orders it.
+    response = client.post(place_url, {"quantity": "2", "options": [str(option.pk)], "order_key": key})
+    order = Order.objects.get(buyer=buyer)
+    assert response["Location"] == order.get_absolute_url()
+    assert order.quantity == 2 and order.lines.filter(option_id=option.pk).exists()
+
+
+def test_o1_order_now_reached_by_get_when_logged_out_also_goes_to_the_kwork_page_after_login(client, kwork):
+    response = client.get(reverse("orders:place", args=[kwork.pk]) + "?quantity=3")
+    next_url = parse_qs(urlparse(response["Location"]).query)["next"][0]
+    assert next_url == reverse("marketplace:kwork", args=[kwork.pk]) + "?quantity=3"
+
+
+def test_o1_double_click_of_order_now_posts_one_form_key_twice_and_makes_one_order(client, buyer, kwork):
+    fund(buyer, 5000)
+    login(client, buyer)
+    html = client.get(reverse("marketplace:kwork", args=[kwork.pk])).content.decode()
+    key = re.search(r'name="order_key" value="([0-9a-f]+)"', html).group(1)
+    url = reverse("orders:place", args=[kwork.pk])
+    first = client.post(url, {"quantity": "1", "order_key": key})
+    second = client.post(url, {"quantity": "1", "order_key": key})
+    order = Order.objects.get(buyer=buyer)
+    assert first["Location"] == second["Location"] == order.get_absolute_url()
+    assert main_of(buyer) == 4000
+    # A freshly drawn page has a new key: a second order on purpose still works.
+    html = client.get(reverse("marketplace:kwork", args=[kwork.pk])).content.decode()
+    assert re.search(r'name="order_key" value="([0-9a-f]+)"', html).group(1) != key
+
+
+@pytest.mark.parametrize(
+    "name", ["start", "deliver", "accept", "revision", "cancel_quick", "cancel", "requirements", "message_send"]
+)
+def test_o3_o10_order_actions_when_logged_out_log_in_then_return_to_the_order_page_not_a_405(
+    client, buyer, kwork, name
+):
+    order = place(buyer, kwork)
+    for response in (
+        client.post(reverse(f"orders:{name}", args=[order.pk])),
+        client.get(reverse(f"orders:{name}", args=[order.pk])),
+    ):
+        target = urlparse(response["Location"])
+        assert response.status_code == 302 and target.path == reverse("account_login")
+        assert parse_qs(target.query)["next"] == [order.get_absolute_url()]
+    assert fresh(order).status == Order.Status.NEW
+
+
+def test_o9_o13_cancellation_answer_and_cart_checkout_when_logged_out_return_to_their_pages(client, buyer, kwork):
+    order = place(buyer, kwork)
+    url = reverse("orders:cancellation_answer", args=[order.pk, 1])
+    assert parse_qs(urlparse(client.post(url)["Location"]).query)["next"] == [order.get_absolute_url()]
+    response = client.post(reverse("orders:cart_checkout"))
+    assert parse_qs(urlparse(response["Location"]).query)["next"] == [reverse("marketplace:cart")]
 
 
 def test_o13_cart_checkout_makes_one_order_per_item(client, buyer, kwork):
