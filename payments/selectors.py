@@ -7,6 +7,8 @@ from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from common.csv import amount as csv_amount
+
 from . import references, rules
 from .models import (
     EscrowHold,
@@ -130,7 +132,8 @@ def payout_batches():
 
 
 def payout_batch_csv_rows(batch):
-    """The payment order of a batch: one row per withdrawal."""
+    """The payment order of a batch: one row per withdrawal (written through common.csv, which neutralises
+    formulas in the user-typed card holder's name)."""
     yield ["withdrawal_id", "user_id", "username", "card_holder", "card_last4", "amount", "fee", "payout"]
     for w in batch.withdrawals.select_related("user", "payout_details").order_by("pk"):
         yield [
@@ -139,9 +142,24 @@ def payout_batch_csv_rows(batch):
             w.user.username,
             w.payout_details.holder_name,
             w.payout_details.card_last4,
-            f"{w.amount_cents / 100:.2f}",
-            f"{w.fee_cents / 100:.2f}",
-            f"{w.payout_cents / 100:.2f}",
+            csv_amount(w.amount_cents),
+            csv_amount(w.fee_cents),
+            csv_amount(w.payout_cents),
+        ]
+
+
+def statement_csv_rows(*, user):
+    """P9: the user's whole statement for the CSV download, oldest pages read in chunks (streamed)."""
+    yield ["date", "part", "reason", "reference", "amount", "balance_after", "memo"]
+    for entry in statement_entries(user=user).iterator(chunk_size=rules.STATEMENT_CSV_CHUNK):
+        yield [
+            entry.transaction.created_at.isoformat(),
+            entry.account.get_kind_display(),
+            entry.transaction.get_kind_display(),
+            entry.transaction.reference,
+            csv_amount(entry.amount_cents),
+            csv_amount(entry.balance_after_cents),
+            entry.transaction.memo,
         ]
 
 

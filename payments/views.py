@@ -1,13 +1,16 @@
 """Pages of the payments app: thin, each calls one service (DESIGN: views)."""
 
-import csv
 import logging
+import time
 
+from allauth.account import app_settings as allauth_settings
+from allauth.account.authentication import get_authentication_records
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -17,6 +20,7 @@ from accounts import rules as account_rules
 from accounts import selectors as account_selectors
 from accounts.roles import support_required
 from common.backoffice import decide, status_queue
+from common.csv import csv_response, csv_streaming_response
 from common.errors import DomainError
 from common.money import format_cents
 from common.ratelimit import ratelimit
@@ -29,6 +33,20 @@ from .models import Withdrawal
 logger = logging.getLogger(__name__)
 
 
+def _signed_in_long_ago(request):
+    """Whether the session's last authentication (the login, or typing the password again) is older than
+    allauth's reauthentication window (ACCOUNT_REAUTHENTICATION_TIMEOUT, five minutes by default)."""
+    records = get_authentication_records(request, request.user)
+    last = max((record["at"] for record in records), default=0)
+    return time.time() - last >= allauth_settings.REAUTHENTICATION_TIMEOUT
+
+
+# Money leaves through these forms, so a stolen or forgotten session must not be enough: a POST from a session
+# not authenticated within the window is sent to allauth's "confirm your password" page, and allauth replays
+# the POST once the password is typed. GETs (the pages themselves) pass.
+recent_authentication_required = reauthentication_required(allow_get=True, enabled=_signed_in_long_ago)
+
+
 def _form_error(form, exc):
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
@@ -38,7 +56,12 @@ def _form_error(form, exc):
 
 
 @login_required
-def balance(request, promo_form=None):
+@require_safe
+def balance(request):
+    return _balance_page(request)
+
+
+def _balance_page(request, promo_form=None):
     page = Paginator(selectors.statement_entries(user=request.user), rules.STATEMENT_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -54,33 +77,10 @@ def balance(request, promo_form=None):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
+@require_safe
 def statement_csv(request):
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(["date", "part", "reason", "reference", "amount", "balance_after", "memo"])
-        for entry in selectors.statement_entries(user=request.user).iterator(chunk_size=rules.STATEMENT_CSV_CHUNK):
-            yield writer.writerow(
-                [
-                    entry.transaction.created_at.isoformat(),
-                    entry.account.get_kind_display(),
-                    entry.transaction.get_kind_display(),
-                    entry.transaction.reference,
-                    f"{entry.amount_cents / 100:.2f}",
-                    f"{entry.balance_after_cents / 100:.2f}",
-                    entry.transaction.memo,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="gigly-statement.csv"'
-    return response
+    return csv_streaming_response(selectors.statement_csv_rows(user=request.user), filename="gigly-statement.csv")
 
 
 @login_required
@@ -96,7 +96,7 @@ def promo_redeem(request):
         else:
             messages.success(request, f"{format_cents(redemption.code.amount_cents)} added to your bonus balance.")
             return redirect("payments:balance")
-    return balance(request, promo_form=form)
+    return _balance_page(request, promo_form=form)
 
 
 # --- adding funds (P1, O1) --------------------------------------------------------------------------------
@@ -177,6 +177,7 @@ def topup_test(request):
 
 
 @login_required
+@require_safe
 def topup_return(request, pk):
     """Back from Stripe: the money is credited by the webhook; until then this page waits (and polls)."""
     topup = selectors.topup_get_for(user=request.user, pk=pk)
@@ -229,6 +230,7 @@ def _withdraw_context(request, *, form=None, details_form=None):
 
 
 @login_required
+@recent_authentication_required
 @ratelimit("withdraw", rate=rules.RATE_WITHDRAW)
 def withdraw(request):
     form = WithdrawalForm(request.POST or None)
@@ -276,6 +278,7 @@ def withdraw_quote(request):
 
 @login_required
 @require_POST
+@recent_authentication_required
 @ratelimit("payout_details", rate=rules.RATE_PAYOUT_DETAILS)
 def payout_details(request):
     cards = selectors.topup_cards(request.user)
@@ -298,6 +301,7 @@ def payout_details(request):
 # --- referrals (P7) ---------------------------------------------------------------------------------------
 
 
+@require_safe
 def referral_link(request, username):
     """P7: the partner link. Remembers the partner for the sign-up that may follow."""
     partner = get_object_or_404(get_user_model(), username__iexact=username, is_active=True)
@@ -308,6 +312,7 @@ def referral_link(request, username):
 
 
 @login_required
+@require_safe
 def referrals(request):
     commissions = Paginator(
         selectors.referral_commissions_of(partner=request.user), rules.REFERRAL_COMMISSIONS_PAGE_SIZE
@@ -331,6 +336,7 @@ def referrals(request):
 
 
 @support_required
+@require_safe
 def backoffice_withdrawals(request):
     context = status_queue(
         request,
@@ -361,11 +367,7 @@ def backoffice_withdrawal_decide(request, pk):
 
 
 @support_required
+@require_safe
 def backoffice_batch_csv(request, pk):
     batch = get_object_or_404(selectors.payout_batches(), pk=pk)
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="payout-batch-{batch.pk}.csv"'
-    writer = csv.writer(response)
-    for row in selectors.payout_batch_csv_rows(batch):
-        writer.writerow(row)
-    return response
+    return csv_response(selectors.payout_batch_csv_rows(batch), filename=f"payout-batch-{batch.pk}.csv")

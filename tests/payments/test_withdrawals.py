@@ -18,6 +18,7 @@ from tests.factories import UserFactory, in_group, verified
 from tests.support import fund, snapshot
 
 from .conftest import bonus
+from .signin import sign_in
 
 pytestmark = pytest.mark.django_db
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -279,7 +280,8 @@ class BrokenProvider:
 # --- pages ------------------------------------------------------------------------------------------------
 
 
-def test_p4_withdraw_page_shows_fee_and_refusal_next_to_the_field(user_client, user):
+def test_p4_withdraw_page_shows_fee_and_refusal_next_to_the_field(client, user):
+    user_client = sign_in(client, user)  # money forms want a recent login
     fund(user, 5000)
     with_card(user)
     page = user_client.get("/balance/withdraw/")
@@ -308,7 +310,8 @@ def test_p6_withdraw_page_says_why_it_is_locked(user_client, user):
     assert b'data-testid="locked"' in page.content
 
 
-def test_p6_payout_card_form_saves_and_starts_the_lock(user_client, user):
+def test_p6_payout_card_form_saves_and_starts_the_lock(client, user):
+    user_client = sign_in(client, user)  # money forms want a recent login
     response = user_client.post("/balance/payout-card/", {"holder_name": "Pat Doe", "card_last4": "4321"})
     assert response.status_code == 302
     assert PayoutDetails.objects.get(user=user).card_last4 == "4321"
