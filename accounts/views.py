@@ -2,13 +2,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
 from common.ratelimit import ratelimit
+from common.redirects import redirect_back, safe_next
 
 from . import rules, selectors, services
 from .forms import DeletionRequestForm, ProfileForm, UsernameChangeForm
@@ -92,13 +93,6 @@ def deletion_request(request):
     return render(request, "accounts/deletion_request.html", {"form": form})
 
 
-def _safe_next(request, fallback):
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
-
-
 @login_required
 @require_POST
 def mode_switch(request):
@@ -135,8 +129,8 @@ def notification_open(request, pk):
     if notification is None:
         return redirect("accounts:notifications")
     services.notifications_mark_read(user=request.user, ids=[pk])
-    if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()}):
-        return redirect(notification.url)
+    if target := safe_next(notification.url):
+        return HttpResponseRedirect(target)  # a path, never looked up as a view name
     return redirect("accounts:notifications")
 
 
@@ -148,7 +142,7 @@ def notifications_read_all(request):
     if request.htmx:
         return render(request, "accounts/partials/bell.html", {"unread_notifications": 0})
     messages.success(request, "All notifications are marked as read.")
-    return redirect(_safe_next(request, reverse("accounts:notifications")))
+    return redirect_back(request, reverse("accounts:notifications"), referer=True)
 
 
 @login_required

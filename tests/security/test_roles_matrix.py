@@ -16,6 +16,8 @@ from accounts.models import User
 from accounts.roles import MODERATORS, sync_role_permissions
 from orders.models import Order
 
+pytestmark = pytest.mark.slow
+
 # T6: moderators work in the admin on Kworks (requests and feedback responses join later) and nothing else.
 MODERATOR_MODELS = {
     "marketplace.kwork",
