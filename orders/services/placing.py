@@ -110,8 +110,6 @@ def cart_checkout(*, buyer, item_ids=None):
             raise DomainError("Choose at least one item of your cart.") from None
         if not all(0 < pk < 2**63 for pk in ids):  # a forged id beyond the database's integers
             raise DomainError("Choose at least one item of your cart.")
-        if not all(0 < pk < 2**63 for pk in ids):  # a forged id beyond the database's integers
-            raise DomainError("Choose at least one item of your cart.")
     with transaction.atomic():
         locked = cart_items_lock(buyer=buyer, ids=ids)
         if not locked:
