@@ -87,8 +87,8 @@ def _attached_referral(user_id, at, referrals):
 
 
 def _sale_legs(*, hold, seller, sold_cents, sold_main_cents, acc, now, referrals):
-    """P3 + P7: `sold_cents` of the hold goes to the seller (80 %) and the platform (the rest); referral
-    partners of the buyer (3.5 %) and of the seller (2.5 %) are paid from the platform's share, counted on the
+    """P3 + P7: `sold_cents` of the hold goes to the seller (their share) and the platform (the rest); referral
+    partners of the buyer and of the seller (rules.REFERRAL_*_BASIS_POINTS) are paid from the platform's share, counted on the
     money that came from the buyer's main part. Returns (legs, commissions to record)."""
     if sold_cents == 0:
         return [], []
@@ -229,7 +229,7 @@ def _resolve_many(items):
 
 @transaction.atomic
 def escrow_release(*, hold, seller):
-    """P2/P3/P7: pay the held money to `seller` (80 % to their main part) and the platform (20 %, less
+    """P2/P3/P7: pay the held money to `seller` (their share to their main part) and the platform (the rest, less
     referral commissions). At most once per hold: a retry returns the same transaction; releasing a hold that
     was refunded or split raises DomainError."""
     return _resolve(hold=hold, status=EscrowHold.Status.RELEASED, seller=seller)
@@ -246,7 +246,7 @@ def escrow_refund(*, hold):
 @transaction.atomic
 def escrow_split(*, hold, seller, refund_cents):
     """O12 arbitration: `refund_cents` (0..amount) back to the buyer — the bonus part first, then main — and
-    the rest released to `seller` as a sale (80/20, referral commissions on its main-paid part). At most once
+    the rest released to `seller` as a sale (seller share and platform, referral commissions on its main-paid part). At most once
     per hold: the same split retried returns the same transaction; anything else raises DomainError."""
     if isinstance(refund_cents, bool) or not isinstance(refund_cents, int):
         raise DomainError("The refund must be a whole number of cents.")

@@ -23,8 +23,8 @@ def referral_attach(*, user, partner_id):
 @transaction.atomic
 def referral_mark_active(*, user):
     """P7: call when `user` places an order or gets a Kwork approved. Activates their referral when this
-    happens within 180 days of sign-up; afterwards (or without a referral) nothing changes. Returns the
-    referral or None."""
+    happens within rules.REFERRAL_ACTIVATION_DAYS of sign-up; afterwards (or without a referral) nothing
+    changes. Returns the referral or None."""
     referral = Referral.objects.select_for_update().filter(referred=user).first()
     if referral is None or referral.activated_at is not None:
         return referral
