@@ -95,3 +95,19 @@ def test_p1_p8_demo_gives_bella_main_and_bonus_money_once(db):
     b = balance_of(User.objects.get(username="bella"))
     assert (b.main_cents, b.bonus_cents) == (15_000, 1000)
     assert ledger_problems() == []
+
+
+def test_statement_links_only_references_whose_app_registered_a_page():
+    from payments import references
+
+    assert references.reference_url("order:42") == "/orders/42/"  # registered by the orders app
+    assert references.reference_url("topup:7") == ""
+    assert references.reference_url("order:abc") == "" and references.reference_url("") == ""
+
+
+def test_p4_payout_days_are_named_once_and_every_text_is_derived():
+    from payments import rules
+
+    assert rules.PAYOUT_WEEKDAYS == (0, 2, 4)
+    assert rules.PAYOUT_DAYS_CRONTAB == "mon,wed,fri"
+    assert rules.PAYOUT_DAYS_TEXT == "Mondays, Wednesdays and Fridays"
