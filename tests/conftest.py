@@ -1,5 +1,4 @@
 import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -8,6 +7,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from tests.factories import UserFactory, verified
+from tests.support import new_cache_namespace
 
 E2E = Path(__file__).parent / "e2e"
 
@@ -40,10 +40,7 @@ def pytest_collection_modifyitems(config, items):
 def _isolated_media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    # A fresh cache namespace per test: rate-limit counters never leak between tests (or xdist workers).
-    cache = dict(django_settings.CACHES["default"])
-    cache["KEY_PREFIX"] = f"t-{uuid.uuid4().hex[:12]}"
-    settings.CACHES = {"default": cache}
+    new_cache_namespace(settings)  # rate-limit counters never leak between tests (or xdist workers)
 
 
 def is_postgres():

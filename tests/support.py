@@ -1,7 +1,10 @@
 """Helpers shared by every app's tests: money in, balances, a snapshot of everything a refusal must leave
 unchanged, and the Hypothesis settings of the state machines."""
 
-from hypothesis import settings
+import uuid
+
+from django.conf import settings as django_settings
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Notification
 from orders.models import Order, OrderEvent
@@ -56,9 +59,17 @@ def snapshot(order=None):
     return state
 
 
+def new_cache_namespace(settings):
+    """Start the test on an empty cache (rate limits, cool-downs) with a key prefix of its own. Never cache.clear():
+    on Redis it empties the whole db, under the feet of the other xdist workers."""
+    cache = dict(django_settings.CACHES["default"])
+    cache["KEY_PREFIX"] = f"t-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {"default": cache}
+
+
 def machine_settings(*, examples, steps, **overrides):
     """A Hypothesis state machine's settings on the active profile (tests/conftest.py): `examples` is the full
     run, which the "ci" profile runs; any other profile runs its own max_examples (a few by default)."""
-    if settings.get_current_profile_name() != "ci":
-        examples = settings().max_examples
-    return settings(max_examples=examples, stateful_step_count=steps, **overrides)
+    if hypothesis_settings.get_current_profile_name() != "ci":
+        examples = hypothesis_settings().max_examples
+    return hypothesis_settings(max_examples=examples, stateful_step_count=steps, **overrides)
