@@ -1,4 +1,4 @@
-"""The orders timers (O3, O5, O6, O8, O9/O10), every minute. Gathered by config/beat.py."""
+"""The orders timers (O3, O5, O6, O8, O9/O10), every minute. Gathered by config/celery.py."""
 
 from celery.schedules import crontab
 

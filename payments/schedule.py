@@ -1,4 +1,4 @@
-"""Timed jobs of the payments app (gathered by config/beat.py)."""
+"""Timed jobs of the payments app (gathered by config/celery.py)."""
 
 from celery.schedules import crontab
 
