@@ -12,7 +12,7 @@ from common.errors import DomainError
 
 class LedgerAccount(models.Model):
     """One row per (owner, kind). `balance_cents` caches the sum of the account's entries; it is only changed
-    by `services._post`, under a row lock, in the transaction that writes the entries."""
+    by `services.ledger._post`, under a row lock, in the transaction that writes the entries."""
 
     class Kind(models.TextChoices):
         USER_MAIN = "user_main", "Main balance"

@@ -26,7 +26,7 @@ from .escrow import (
     escrow_release_many,
     escrow_split,
 )
-from .ledger import NOT_ENOUGH_MONEY, _post, system_account, user_account
+from .ledger import system_account, user_account
 from .promo import promo_redeem
 from .referrals import referral_attach, referral_mark_active
 from .topups import (
@@ -46,10 +46,8 @@ from .withdrawals import (
 )
 
 __all__ = [
-    "NOT_ENOUGH_MONEY",
     "InsufficientFunds",
     "WebhookRejected",
-    "_post",
     "balance_fund",
     "escrow_hold",
     "escrow_refund",

@@ -9,6 +9,7 @@ from common.errors import DomainError
 from payments import services
 from payments.invariants import ledger_problems
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from payments.services.ledger import _post  # the posting primitive itself, private to the services
 from tests.support import fund, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ def test_p9_unbalanced_transaction_is_refused(user):
     main = services.user_account(user, Kind.USER_MAIN)
     clearing = services.system_account(Kind.STRIPE_CLEARING)
     with pytest.raises(ValueError, match="unbalanced"), transaction.atomic():
-        services._post(kind="topup", reference="x", idempotency_key="x", legs=[(main, 100), (clearing, -99)])
+        _post(kind="topup", reference="x", idempotency_key="x", legs=[(main, 100), (clearing, -99)])
     assert not LedgerTransaction.objects.exists()
 
 
@@ -29,7 +30,7 @@ def test_p9_user_balance_never_goes_below_zero(user, other_user):
     b = services.user_account(other_user, Kind.USER_MAIN)
     before = snapshot()
     with pytest.raises(DomainError, match="Not enough money on your balance"), transaction.atomic():
-        services._post(kind="topup", reference="x", idempotency_key="x", legs=[(a, -501), (b, 501)])
+        _post(kind="topup", reference="x", idempotency_key="x", legs=[(a, -501), (b, 501)])
     assert snapshot() == before
 
 
@@ -43,12 +44,12 @@ def test_p9_repeated_idempotency_key_returns_existing_transaction_and_changes_no
     main = services.user_account(user, Kind.USER_MAIN)
     clearing = services.system_account(Kind.STRIPE_CLEARING)
     with transaction.atomic():
-        tx, created = services._post(
+        tx, created = _post(
             kind="topup", reference="r", idempotency_key="same", legs=[(clearing, -100), (main, 100)]
         )
     before = snapshot()
     with transaction.atomic():
-        again, created_again = services._post(
+        again, created_again = _post(
             kind="topup", reference="r", idempotency_key="same", legs=[(clearing, -100), (main, 100)]
         )
     assert created and not created_again and again == tx
