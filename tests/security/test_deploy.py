@@ -111,3 +111,15 @@ def test_health_check_of_the_container_is_answered(client):
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     # Every other page still refuses a host that is not ours.
     assert client.get("/", HTTP_HOST="127.0.0.1:8000").status_code == 400
+
+
+def test_the_proxy_refuses_the_same_body_size_as_django():
+    # nginx answers 413 itself above client_max_body_size; it must not be lower than Django's cap (the form
+    # would never get to say what is wrong) nor higher (gunicorn would receive what Django refuses anyway).
+    import re
+
+    from django.conf import settings
+
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    megabytes = int(re.search(r"client_max_body_size\s+(\d+)m;", conf).group(1))
+    assert megabytes * 1024 * 1024 == settings.MAX_REQUEST_BODY_BYTES
