@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
 from common.admin import admin_action_run
+from common.errors import DomainError
 
 from . import services
 from .forms import RejectForm
@@ -127,14 +128,21 @@ def _seen_version(request, pk):
     return parse_id(request.POST.get(f"{SEEN_VERSION_PREFIX}{pk}"))
 
 
+def _approve_seen(request, kwork):
+    """C7: the admin approves only a version the moderator was shown; a request without one (a stale page, a
+    forged POST) is refused rather than publishing whatever the Kwork holds now."""
+    version = _seen_version(request, kwork.pk)
+    if version is None:
+        raise DomainError(f"“{kwork.title}”: reload the queue and review the Kwork before approving it.")
+    services.kwork_approve(kwork=kwork, moderator=request.user, version=version)
+
+
 def _approve(modeladmin, request, queryset):
     admin_action_run(
         modeladmin,
         request,
         queryset,
-        call=lambda kwork: services.kwork_approve(
-            kwork=kwork, moderator=request.user, version=_seen_version(request, kwork.pk)
-        ),
+        call=lambda kwork: _approve_seen(request, kwork),
         done_message=lambda n: f"Approved {_kworks(n)}.",
     )
 

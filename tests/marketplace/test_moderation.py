@@ -51,7 +51,11 @@ def test_c7_moderator_approves_from_the_admin(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:marketplace_moderationqueue_changelist"),
-            {"action": "approve", ACTION_CHECKBOX_NAME: [kwork.pk]},
+            {
+                "action": "approve",
+                ACTION_CHECKBOX_NAME: [kwork.pk],
+                f"seen_version_{kwork.pk}": kwork.moderation_version,
+            },
             follow=True,
         )
     assert "Approved 1 Kwork." in response.text
@@ -60,6 +64,21 @@ def test_c7_moderator_approves_from_the_admin(
     assert kwork.review_requested_at is None and kwork.moderated_by == moderator
     note = Notification.objects.get(user=seller)
     assert note.title == f"Your Kwork “{kwork.title}” is approved"
+
+
+def test_c7_admin_approval_without_the_seen_version_is_refused(client, moderator, seller, kwork_data):
+    """A POST that does not say which version the moderator saw publishes nothing (stale page or forged form)."""
+    kwork = _waiting(seller, kwork_data)
+    client.force_login(moderator)
+    response = client.post(
+        reverse("admin:marketplace_moderationqueue_changelist"),
+        {"action": "approve", ACTION_CHECKBOX_NAME: [kwork.pk]},
+        follow=True,
+    )
+    assert "reload the queue and review the Kwork before approving it" in response.text
+    kwork.refresh_from_db()
+    assert kwork.status != Kwork.Status.ACTIVE and not kwork.is_listed
+    assert not Notification.objects.filter(user=seller).exists()
 
 
 def test_c7_reject_with_a_prohibited_topic_reason_the_seller_sees(
