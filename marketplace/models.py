@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.storage import PrivateStorage, random_name
+from payments.rules import seller_share_cents
 
 from . import rules
 from .weekends import is_weekend_window
@@ -214,7 +215,7 @@ class Kwork(models.Model):
 
     @property
     def seller_gets_cents(self):
-        return self.price_cents * rules.SELLER_SHARE_PERCENT // 100
+        return seller_share_cents(self.price_cents)
 
     @property
     def seller_rating_display(self):
@@ -299,7 +300,7 @@ class KworkOption(models.Model):
 
     @property
     def seller_gets_cents(self):
-        return self.price_cents * rules.SELLER_SHARE_PERCENT // 100
+        return seller_share_cents(self.price_cents)
 
 
 class KworkPackage(models.Model):

@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass, field
 
 from common.errors import DomainError
+from payments.rules import seller_share_cents
 
 from . import rules
 from .models import KworkOption, KworkPackage
@@ -32,7 +33,7 @@ class Quote:
 
     @property
     def seller_gets_cents(self):
-        return self.total_cents * rules.SELLER_SHARE_PERCENT // 100
+        return seller_share_cents(self.total_cents)
 
 
 def lead_time_for(*, unit_lead_time_days, quantity):

@@ -5,6 +5,7 @@ from django.conf import settings
 # P3: the seller receives 80 % of the buyer price; the platform keeps the rest (rounding goes to the seller's
 # floor, so the platform's share absorbs the odd cent: $0.05 → seller 4¢, platform 1¢).
 SELLER_SHARE_PERCENT = 80
+PLATFORM_SHARE_PERCENT = 100 - SELLER_SHARE_PERCENT  # for texts; the ledger derives the platform's part
 
 # P4: card payouts cost 4.5 % (in basis points, rounded half up to the cent), kept by the platform.
 WITHDRAWAL_CARD_FEE_BASIS_POINTS = 450
