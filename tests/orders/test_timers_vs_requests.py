@@ -279,3 +279,26 @@ def test_o9_o10_every_open_request_is_confirmed_exactly_at_respond_by(state, cod
     assert sweep("cancellation_requests_autoconfirm", opened + RESPOND) == 1
     assert_settled_by_request(order, request)
     assert sweep("cancellation_requests_autoconfirm", opened + RESPOND + timedelta(days=30)) == 0
+
+
+def test_o3_requests_opened_before_the_hold_existed_are_held_by_the_data_migration():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("orders.migrations.0006_hold_o3_for_open_requests")
+    order = make()
+    opened = T0 + timedelta(hours=20)
+    request = CancellationRequest.objects.create(
+        order=order,
+        requested_by=order.seller,
+        side=rules.SELLER,
+        reason="seller_no_info",
+        respond_by=opened + RESPOND,
+        created_at=opened,
+    )
+    assert fresh(order).accept_by == T0 + ACCEPT  # the old, unheld deadline
+    migration.hold(apps, None)
+    assert fresh(order).accept_by == request.respond_by + timedelta(hours=4)
+    migration.hold(apps, None)  # run again: already held, unchanged
+    assert fresh(order).accept_by == request.respond_by + timedelta(hours=4)
