@@ -1,14 +1,14 @@
 """Demo orders between bella (buyer) and the sellers sergio and nina, made through the real services, one in
 each interesting state: new (waiting for the seller), in progress with a due date and a chat, delivered and
-waiting for bella's review, completed (paid out 80/20), and one cancelled within 20 minutes (O2). Safe to run
-again: nothing is added once bella has orders."""
+waiting for bella's review, completed (the seller and the platform paid their shares), and one quick-cancelled
+(O2). Safe to run again: nothing is added once bella has orders."""
 
 from accounts.models import User
 from marketplace.models import Kwork
 from marketplace.pricing import price_quote
 from payments import services as payment_services
 
-from . import services
+from . import rules, services
 from .models import Order
 
 
@@ -48,7 +48,9 @@ def seed(log):
         order = services.order_place(buyer=bella, kwork=kwork)
         if state == "cancelled":
             services.order_cancel_quick(order=order, buyer=bella)
-            log(f"orders: #{order.pk} {kwork.title} — cancelled by bella within 20 minutes")
+            log(
+                f"orders: #{order.pk} {kwork.title} — cancelled by bella within {rules.QUICK_CANCEL_MINUTES} minutes"
+            )
             continue
         services.order_requirements_send(
             order=order,
