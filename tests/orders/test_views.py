@@ -770,3 +770,12 @@ def test_t4_chat_messages_over_the_rate_limit_get_a_clear_429(client, buyer, kwo
     assert response.status_code == 429
     assert "Slow down a little" in response.content.decode()
     assert OrderMessage.objects.filter(order=order).count() == limit
+
+
+def test_o3_o10_order_page_says_the_time_to_start_is_paused_while_a_request_waits(client, buyer, kwork):
+    order = place(buyer, kwork)
+    login(client, kwork.seller)
+    assert "is paused" not in client.get(order.get_absolute_url()).content.decode()
+    services.cancellation_request_create(order=order, user=kwork.seller, reason="seller_no_info")
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert "The time to start work is paused until it is answered" in page
