@@ -1,3 +1,5 @@
+from allauth.account.admin import EmailAddressAdmin as BaseEmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -13,6 +15,24 @@ class UserBadgeInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["badge"]
     readonly_fields = ["granted_at", "granted_by"]
+
+
+class EmailAddressAdmin(BaseEmailAddressAdmin):
+    """A5: addresses change only through the account services (a notice to the old one, a confirmation link to
+    the new one, the lock). The admin shows them, and can still mark one verified."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(EmailAddress)
+admin.site.register(EmailAddress, EmailAddressAdmin)
 
 
 @admin.register(User)

@@ -86,3 +86,20 @@ def test_a5_a6_admin_cannot_edit_email_or_login(client):
     assert "email" not in form_fields and "username" not in form_fields
     # Creating a staff user in the admin still asks for a login.
     assert client.get(f"{ADMIN}accounts/user/add/").context["adminform"].form.fields.get("username") is not None
+
+
+@pytest.mark.django_db
+def test_a5_admin_cannot_edit_or_add_email_addresses_around_the_services(client):
+    from allauth.account.models import EmailAddress
+
+    admin = verified(UserFactory(is_staff=True, is_superuser=True))
+    person = verified(UserFactory())
+    address = EmailAddress.objects.get(user=person)
+    client.force_login(admin)
+    page = client.get(f"{ADMIN}account/emailaddress/{address.pk}/change/")
+    assert page.status_code == 200
+    assert "email" not in page.context["adminform"].form.fields
+    assert client.get(f"{ADMIN}account/emailaddress/add/").status_code == 403
+    client.post(f"{ADMIN}account/emailaddress/{address.pk}/change/", {"email": "x@evil.example", "user": admin.pk})
+    address.refresh_from_db()
+    assert address.email == person.email and address.user_id == person.pk
