@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 from accounts.roles import is_moderator
 from common.files import file_response
 
-from .models import KworkFile, KworkImage
+from .models import KworkFile, KworkImage, PortfolioItem
 
 # Stored names are `kworks/<kwork id>/<random>` (marketplace/models.py).
 _NAME = re.compile(r"kworks/(?P<kwork_id>\d+)/[^/]+")
@@ -56,3 +56,13 @@ def kwork_media(request, name):
     if not public and not _may_see_unmoderated(request.user, kwork):
         raise Http404("No such file.")
     return file_response(field_file, filename=filename, as_attachment=not is_image, public=public)
+
+
+@require_safe
+def portfolio_media(request, name):
+    """C14: a portfolio item is public while it exists (revoking the consent deletes it). Browsers may keep it
+    only once the consent can no longer be revoked, so a revocation takes it down at once."""
+    item = PortfolioItem.objects.filter(file=name).only("file", "name", "is_video", "revocable_until").first()
+    if item is None:
+        raise Http404("No such file.")
+    return file_response(item.file, filename=item.name, as_attachment=False, public=not item.is_revocable())

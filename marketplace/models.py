@@ -23,6 +23,11 @@ class Category(models.Model):
     description = models.CharField(max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     icon = models.CharField(max_length=8, blank=True, help_text="A short symbol shown next to the name.")
+    requires_portfolio = models.BooleanField(
+        default=False,
+        help_text="C11(a): Kworks here (or in its subcategories) are paused automatically while too few of their "
+        "completed orders have a portfolio item.",
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -153,7 +158,12 @@ class Kwork(models.Model):
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     auto_paused = models.BooleanField(
-        default=False, help_text="C11(b): hidden from the catalogue, still orderable."
+        default=False, help_text="C11: hidden from the catalogue, still orderable (either reason below)."
+    )
+    # C11(a): its own reason, so the two automatic pauses never undo each other (auto_paused = (a) or (b)).
+    portfolio_paused = models.BooleanField(default=False, help_text="C11(a): too few portfolio items.")
+    portfolio_orders_count = models.PositiveIntegerField(
+        default=0, help_text="C11(a): completed orders whose buyer allowed a portfolio item (kept by orders)."
     )
     weekend_hidden = models.BooleanField(default=False, help_text="C10: flipped by the weekend beat job.")
     seller_hides_weekends = models.BooleanField(default=False, help_text="Copy of the seller's C10 setting.")
@@ -366,6 +376,49 @@ class KworkFile(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# C14: portfolio items live in the private storage too and are sent by marketplace/downloads.py to anyone while
+# the item exists (the buyer's consent stands); browsers may cache them only once the consent can no longer be
+# revoked, so a revocation takes the picture down at once.
+portfolio_media = PrivateStorage(url_name="marketplace:portfolio_media")
+
+
+def _portfolio_path(instance, filename):
+    return random_name(f"portfolio/{instance.kwork_id}", filename)
+
+
+class PortfolioItem(models.Model):
+    """C14: the final product of one completed order, published with the buyer's consent. `order_id` is the
+    orders app's id, kept as a plain number (marketplace knows nothing of orders); one item per order."""
+
+    kwork = models.ForeignKey(Kwork, on_delete=models.CASCADE, related_name="portfolio_items")
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolio_items")
+    order_id = models.BigIntegerField(unique=True)
+    file = models.FileField(upload_to=_portfolio_path, storage=portfolio_media)
+    name = models.CharField(max_length=200)
+    is_video = models.BooleanField(default=False)
+    revocable_until = models.DateTimeField(
+        null=True, blank=True, help_text="Until then the buyer may withdraw consent and the item goes."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["kwork", "-created_at"], name="portfolio_kwork_recent"),
+            models.Index(fields=["seller", "-created_at"], name="portfolio_seller_recent"),
+        ]
+
+    def __str__(self):
+        return f"Portfolio item of order {self.order_id}"
+
+    @property
+    def url(self):
+        return self.file.url
+
+    def is_revocable(self, now=None):
+        return self.revocable_until is not None and (now or timezone.now()) < self.revocable_until
 
 
 class Favourite(models.Model):

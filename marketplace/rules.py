@@ -14,6 +14,10 @@ Decisions where the rule book leaves a detail open (documented here so they can 
   until Monday 00:00 UTC (Friday, Saturday and Sunday), the rule's "from Friday to Monday".
 - C11(b): more than 12 orders in progress auto-pauses all the seller's active Kworks; they come back when only
   7 (or fewer) remain. Between 8 and 12 nothing changes (hysteresis).
+- C11(a)/C14: in a category that requires a portfolio (its own setting or its parent's), a Kwork is auto-paused
+  while its portfolio items are fewer than 50 % of its completed orders whose buyer allowed publishing (orders
+  without that consent are left out; with none, nothing to count and no pause). It resumes at 50 %. Either
+  automatic pause keeps the Kwork hidden until neither applies.
 - C13: cart items older than 14 days are removed by a daily beat job.
 """
 
@@ -64,6 +68,9 @@ WEEKEND_HIDE_UNTIL_WEEKDAY = 0  # Monday 00:00 UTC
 # C11(b): automatic pause by the number of orders in progress.
 AUTOPAUSE_ABOVE_IN_PROGRESS = 12
 AUTOPAUSE_RESUME_AT_IN_PROGRESS = 7
+
+# C11(a): share of the consenting completed orders that must have a portfolio item, in percent.
+PORTFOLIO_REQUIRED_PERCENT = 50
 
 # C12: catalogue.
 CATALOGUE_PAGE_SIZE = 24

@@ -24,4 +24,6 @@ urlpatterns = [
     path("seller/kworks/<int:pk>/action/", views.kwork_action, name="kwork_action"),
     # Kwork media: the stored name (kworks/<kwork id>/<random>) after /files/; marketplace/downloads.py checks it.
     re_path(r"^files/(?P<name>kworks/.+)$", downloads.kwork_media, name="media"),
+    # C14 portfolio items (portfolio/<kwork id>/<random>): anyone, while the buyer's consent stands.
+    re_path(r"^files/(?P<name>portfolio/.+)$", downloads.portfolio_media, name="portfolio_media"),
 ]

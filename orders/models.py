@@ -75,6 +75,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
     was_overdue = models.BooleanField(default=False, help_text="O5: it was late at some point.")
     revision_count = models.PositiveSmallIntegerField(default=0)
     arbitration_opened_at = models.DateTimeField(null=True, blank=True)
+    # C14: may the seller publish the result? None = never asked (auto-completion, arbitration): the buyer may
+    # still allow it from the order page. Revocable for PORTFOLIO_REVOKE_DAYS after it was given.
+    portfolio_consent = models.BooleanField(null=True, blank=True)
+    portfolio_consent_at = models.DateTimeField(null=True, blank=True)
     # O1: the "Order now" form's one-time key, so a double click places one order (unique per buyer when set).
     placement_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 

@@ -56,6 +56,8 @@ INACTIVITY_DAYS = 14
 # O9/O10
 RESPOND_DAYS = 2
 NO_REPLY_HOURS = 24
+# C14: the buyer may withdraw the portfolio consent this long after giving it (the item is then deleted).
+PORTFOLIO_REVOKE_DAYS = 14
 # O3 held by an open request (see the docstring): the least time to start kept for after the request.
 ACCEPT_RESUME_MIN_HOURS = 1
 if RESPOND_DAYS >= INACTIVITY_DAYS:
