@@ -31,7 +31,8 @@ class HealthCheckMiddleware:
 
 class RequestLimitsMiddleware:
     """Refuse a body larger than MAX_REQUEST_BODY_BYTES (413) before anything reads it, and any NUL byte in the
-    path, the query string or a form field (400): no view, database or template should ever see one."""
+    path, the query string or a form field (400): no view, database or template should ever see one. A number
+    too large to convert anywhere below is a 400 too."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -61,6 +62,13 @@ class RequestLimitsMiddleware:
         for upload in request.FILES.values():
             if "\x00" in (upload.name or ""):
                 return _refuse(request, 400)
+        return None
+
+    def process_exception(self, request, exception):
+        # A number beyond what the machine or the database holds (a forged id or a year of 30 digits in a filter)
+        # is a malformed request, not a server error.
+        if isinstance(exception, OverflowError):
+            return _refuse(request, 400)
         return None
 
 

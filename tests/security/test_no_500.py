@@ -237,3 +237,43 @@ def test_no_page_answers_500_to_malformed_input(client, world, who):
     finally:
         collector.close()
     assert collector.errors == [], "\n".join(sorted(set(collector.errors))[:60])
+
+
+def admin_filter_params(model_admin):
+    """The query parameters of a changelist: search, ordering, page, and each filter and date drill-down."""
+    params = {"q", "o", "p", "e", "_to_field", "_popup", "all"}
+    if model_admin.date_hierarchy:
+        params |= {f"{model_admin.date_hierarchy}__{part}" for part in ("year", "month", "day")}
+    for entry in model_admin.list_filter:
+        name = entry if isinstance(entry, str) else entry[0] if isinstance(entry, tuple) else None
+        name = name or getattr(entry, "parameter_name", None)
+        if name:
+            params |= {name, f"{name}__exact", f"{name}__id__exact", f"{name}__isnull", f"{name}__in"}
+    return params
+
+
+# Filters parse numbers, dates and choices: one value of each troublesome kind (12 digits overflow a C int year).
+ADMIN_HOSTILE = ["NaN", "١٢", "9" * 30, "9" * 12, "-1", "x" * 300]
+
+
+@pytest.mark.django_db
+def test_no_admin_page_answers_500_to_malformed_filters(client, world):
+    """The admin's changelist filters, date drill-downs and object ids, as the superuser (who sees them all)."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    client.force_login(User.objects.get(username="ada"))
+    collector = Collector(client)
+    try:
+        for model, model_admin in admin.site._registry.items():
+            info = (model._meta.app_label, model._meta.model_name)
+            changelist = reverse("admin:{}_{}_changelist".format(*info))
+            params = admin_filter_params(model_admin)
+            for value in ADMIN_HOSTILE:
+                for param in params:
+                    collector.request("get", changelist, {param: value})
+            for value in [*HOSTILE_INT_PATH, *HOSTILE_STR_PATH]:
+                collector.request("get", f"{changelist}{value}/change/")
+    finally:
+        collector.close()
+    assert collector.errors == [], "\n".join(sorted(set(collector.errors))[:60])
