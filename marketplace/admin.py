@@ -59,12 +59,19 @@ class AttributeInline(admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "slug", "position")
-    list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
+    list_display = ("__str__", "slug", "position", "requires_portfolio")
+    list_filter = (("parent", admin.RelatedOnlyFieldListFilter), "requires_portfolio")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [SubcategoryInline, AttributeInline, PricePointInline]
     list_select_related = ("parent",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "requires_portfolio" in form.changed_data:
+            # C11(a): the Kworks of the category and its subcategories pause or resume at once.
+            paused = services.category_portfolio_sync(category=obj)
+            self.message_user(request, f"Kworks paused automatically for a missing portfolio: {paused}.")
 
 
 class ChoiceInline(admin.TabularInline):
@@ -191,6 +198,7 @@ class KworkAdminBase(admin.ModelAdmin):
         "category",
         "status",
         "auto_paused",
+        "portfolio_paused",
         "weekend_hidden",
         "description",
         "volume",

@@ -71,6 +71,8 @@ AUTOPAUSE_RESUME_AT_IN_PROGRESS = 7
 
 # C11(a): share of the consenting completed orders that must have a portfolio item, in percent.
 PORTFOLIO_REQUIRED_PERCENT = 50
+# C14: newest portfolio items shown on the Kwork page and the seller's profile.
+PORTFOLIO_SHOWN = 12
 
 # C12: catalogue.
 CATALOGUE_PAGE_SIZE = 24

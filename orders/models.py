@@ -287,6 +287,7 @@ class OrderEvent(models.Model):
         CANCEL_DECLINED = "cancel_declined", "Cancellation declined"
         CANCEL_WITHDRAWN = "cancel_withdrawn", "Cancellation request withdrawn"
         ARBITRATION = "arbitration", "Sent to arbitration"
+        PORTFOLIO = "portfolio", "Portfolio"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

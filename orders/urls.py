@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import downloads, views
+from . import downloads, portfolio_views, views
 
 app_name = "orders"
 
@@ -26,6 +26,10 @@ urlpatterns = [
         views.cancellation_answer,
         name="cancellation_answer",
     ),
+    # C14: the buyer's portfolio consent after completion, the seller's upload.
+    path("orders/<int:pk>/portfolio/consent/", portfolio_views.consent, name="portfolio_consent"),
+    path("orders/<int:pk>/portfolio/upload/", portfolio_views.upload, name="portfolio_upload"),
+    path("orders/<int:pk>/portfolio/remove/", portfolio_views.remove, name="portfolio_remove"),
     path("orders/<int:pk>/messages/", views.messages_panel, name="messages"),
     path("orders/<int:pk>/messages/send/", views.message_send, name="message_send"),
     # Private files: the stored name (orders/<order id>/<random>) after /files/; orders/downloads.py checks access.

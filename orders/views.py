@@ -293,10 +293,14 @@ def deliver(request, pk):
 @require_POST
 @ratelimit("orders_action", rate=rules.RATE_ACTION)
 def accept(request, pk):
+    """O6 with C14's required yes/no: may the seller show the result in their portfolio."""
+    consent = {"yes": True, "no": False}.get(request.POST.get("portfolio_consent"))
     return _plain_action(
         request,
         pk,
-        call=lambda order: services.order_accept_delivery(order=order, buyer=request.user),
+        call=lambda order: services.order_accept_with_portfolio_choice(
+            order=order, buyer=request.user, portfolio_consent=consent
+        ),
         success=lambda order: "Thank you! The order is completed and the seller has been paid.",
     )
 

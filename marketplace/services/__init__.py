@@ -4,11 +4,14 @@
 - media: gallery images and files (C6)                - moderation: approve, reject (C7)
 - visibility: pause, weekends, automatic pause (C9–C11) - cart: favourites and cart (C13)
 - search: search vectors, typo vocabulary (C12)       - stats: figures fed by ratings (C12 sorting)
+- portfolio: portfolio items and the automatic pause for a missing portfolio (C14, C11(a))
 
 Public API for other apps:
 - `price_quote(*, kwork, quantity=1, option_ids=(), package=None) -> Quote` (C5; from marketplace.pricing)
 - `kwork_autopause_sync(*, seller, in_progress_count)` (C11(b); the orders app calls it when the number of
   the seller's orders in progress changes)
+- `portfolio_item_add(...)`, `portfolio_item_remove(*, order_id)`, `kwork_portfolio_orders_set(*, kwork, count)`
+  (C14, C11(a); the orders app calls them: it owns the buyer's consent)
 - `seller_stats_sync(*, seller, rating, feedback_count, responsibility, level)` and
   `kwork_stats_sync(*, kwork, rating, feedback_count, conversion, orders_count, top_rated)` (ratings app)
 - `Kwork.is_orderable_by(user)` / `Kwork.order_refusal(user)` (models)
@@ -24,6 +27,14 @@ from .cart import cart_add, cart_item_remove, cart_item_update, cart_purge_expir
 from .kworks import kwork_changes_discard, kwork_create, kwork_delete, kwork_submit, kwork_update
 from .media import kwork_file_add, kwork_file_delete, kwork_image_add, kwork_image_delete
 from .moderation import kwork_approve, kwork_reject
+from .portfolio import (
+    category_portfolio_sync,
+    kwork_portfolio_orders_set,
+    kwork_portfolio_sync,
+    portfolio_item_add,
+    portfolio_item_remove,
+    portfolio_share_too_low,
+)
 from .search import kwork_search_vectors_update, search_terms_refresh
 from .stats import kwork_stats_sync, seller_stats_sync
 from .validation import kwork_data_validate, youtube_id_from_url
@@ -43,6 +54,7 @@ __all__ = [
     "cart_item_remove",
     "cart_item_update",
     "cart_purge_expired",
+    "category_portfolio_sync",
     "favourite_toggle",
     "kwork_activate",
     "kwork_approve",
@@ -56,12 +68,17 @@ __all__ = [
     "kwork_image_add",
     "kwork_image_delete",
     "kwork_pause",
+    "kwork_portfolio_orders_set",
+    "kwork_portfolio_sync",
     "kwork_reject",
     "kwork_search_vectors_update",
     "kwork_stats_sync",
     "kwork_submit",
     "kwork_update",
     "kworks_weekend_sync",
+    "portfolio_item_add",
+    "portfolio_item_remove",
+    "portfolio_share_too_low",
     "price_quote",
     "search_terms_refresh",
     "seller_stats_sync",

@@ -1,6 +1,10 @@
-"""What the catalogue shows: pause and activate (C9), weekend hiding (C10), automatic pause (C11(b))."""
+"""What the catalogue shows: pause and activate (C9), weekend hiding (C10), automatic pause (C11(b)).
+
+`Kwork.auto_paused` is "C11(a) or C11(b)": C11(a) keeps its own `portfolio_paused` (services/portfolio.py), so
+C11(b) lifting its pause leaves a Kwork that C11(a) still pauses hidden, and the other way round."""
 
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,7 +39,7 @@ def kwork_activate(*, seller, kwork):
         if kwork.status != Status.PAUSED:
             raise DomainError("Only a paused Kwork can be activated.")
         kwork.status = Status.ACTIVE
-        kwork.auto_paused = seller_profile(user=seller).autopaused
+        kwork.auto_paused = seller_profile(user=seller).autopaused or kwork.portfolio_paused
         kwork.save(update_fields=["status", "auto_paused"])
         catalogue_changed()
     return kwork
@@ -105,7 +109,7 @@ def kwork_autopause_sync(*, seller, in_progress_count):
         elif in_progress_count <= rules.AUTOPAUSE_RESUME_AT_IN_PROGRESS and profile.autopaused:
             profile.autopaused, profile.autopaused_at = False, None
             changed += ["autopaused", "autopaused_at"]
-            Kwork.objects.filter(seller=seller).update(auto_paused=False)
+            Kwork.objects.filter(seller=seller).update(auto_paused=F("portfolio_paused"))  # C11(a) may remain
             catalogue_changed()
         profile.save(update_fields=changed)
     return profile.autopaused

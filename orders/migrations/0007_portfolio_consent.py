@@ -19,4 +19,26 @@ class Migration(migrations.Migration):
             name="portfolio_consent_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.AlterField(
+            model_name="orderevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("placed", "Order placed and paid"),
+                    ("requirements", "Requirements sent"),
+                    ("started", "Work started"),
+                    ("overdue", "Overdue"),
+                    ("delivered", "Work delivered"),
+                    ("revision", "Revision requested"),
+                    ("completed", "Completed"),
+                    ("cancelled", "Cancelled"),
+                    ("cancel_requested", "Cancellation requested"),
+                    ("cancel_declined", "Cancellation declined"),
+                    ("cancel_withdrawn", "Cancellation request withdrawn"),
+                    ("arbitration", "Sent to arbitration"),
+                    ("portfolio", "Portfolio"),
+                ],
+                max_length=20,
+            ),
+        ),
     ]

@@ -28,6 +28,10 @@ Public API:
     cancellation_request_withdraw(*, request, user) -> CancellationRequest
     order_cancel_by_staff(*, order, staff_user, reason) -> Order
     order_message_send(*, order, author, text, files=()) -> OrderMessage
+    order_accept_with_portfolio_choice(*, order, buyer, portfolio_consent) -> Order    (O6 + C14 consent)
+    order_portfolio_consent_set(*, order, buyer, consent) -> Order                    (C14: allow / withdraw)
+    order_portfolio_upload(*, order, seller, upload) -> marketplace PortfolioItem     (C14)
+    order_portfolio_remove(*, order, seller) -> Order                                 (C14)
     order_open_arbitration(*, order, user, description) -> Order                      (O12, for arbitration)
     order_arbitration_resolve(*, order, staff_user, refund_cents, reasoning) -> Order  (O12, for arbitration)
     orders_autocancel_unaccepted / orders_mark_overdue / orders_autocomplete / orders_cancel_inactive /
@@ -55,6 +59,12 @@ from .lifecycle import (
     order_start,
 )
 from .placing import cart_checkout, order_place
+from .portfolio import (
+    order_accept_with_portfolio_choice,
+    order_portfolio_consent_set,
+    order_portfolio_remove,
+    order_portfolio_upload,
+)
 from .sweeps import (
     cancellation_requests_autoconfirm,
     orders_autocancel_unaccepted,
@@ -71,6 +81,7 @@ __all__ = [
     "cancellation_requests_autoconfirm",
     "cart_checkout",
     "order_accept_delivery",
+    "order_accept_with_portfolio_choice",
     "order_arbitration_resolve",
     "order_cancel_by_staff",
     "order_cancel_quick",
@@ -78,6 +89,9 @@ __all__ = [
     "order_message_send",
     "order_open_arbitration",
     "order_place",
+    "order_portfolio_consent_set",
+    "order_portfolio_remove",
+    "order_portfolio_upload",
     "order_request_revision",
     "order_requirements_send",
     "order_start",
