@@ -3,3 +3,20 @@ from django.apps import AppConfig
 
 class RatingsConfig(AppConfig):
     name = "ratings"
+    verbose_name = "Ratings"
+
+    def ready(self):
+        from marketplace import hooks
+        from orders.signals import order_finished
+
+        from . import reads
+        from .services import orders_recompute_on_commit
+
+        # R7/R8/C8/C15: the catalogue and offers ask a seller's level.
+        hooks.register("seller_level", lambda seller: reads.stats_for(seller).level)
+
+        def _recompute(sender, order_ids, **kwargs):
+            orders_recompute_on_commit(order_ids=order_ids)
+
+        # Completion, cancellation, arbitration decisions: recompute the parties once the order's change commits.
+        order_finished.connect(_recompute, dispatch_uid="ratings.order_finished", weak=False)

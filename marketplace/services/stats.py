@@ -31,3 +31,41 @@ def kwork_stats_sync(*, kwork, rating, feedback_count, conversion=0.0, orders_co
         )
         catalogue_changed()
     return updated
+
+
+KWORK_FIGURES = (
+    "seller_rating",
+    "seller_stars",
+    "seller_feedback_count",
+    "seller_responsibility",
+    "seller_level",
+    "rating",
+    "feedback_count",
+    "conversion",
+    "orders_count",
+    "top_rated",
+)
+
+
+def kwork_figures_sync_many(*, figures):
+    """Many Kworks at once: `figures` maps a Kwork id to {field: value} (fields of KWORK_FIGURES). Only rows
+    whose values changed are written (a nightly recomputation with nothing new writes nothing), and the
+    catalogue version moves once if any did. Returns the number of Kworks written."""
+    if not figures:
+        return 0
+    fields = sorted({name for values in figures.values() for name in values})
+    unknown = set(fields) - set(KWORK_FIGURES)
+    if unknown:
+        raise ValueError(f"Not a denormalised Kwork figure: {sorted(unknown)}")
+    current = Kwork.objects.filter(pk__in=list(figures)).order_by().values("pk", *fields)
+    changed = []
+    for row in current:
+        wanted = figures[row["pk"]]
+        if any(row[name] != value for name, value in wanted.items()):
+            changed.append(Kwork(pk=row["pk"], **{**{n: row[n] for n in fields}, **wanted}))
+    if not changed:
+        return 0
+    with transaction.atomic():
+        Kwork.objects.bulk_update(changed, fields, batch_size=500)
+        catalogue_changed()
+    return len(changed)

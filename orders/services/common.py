@@ -16,6 +16,7 @@ from payments.models import EscrowHold
 from .. import rules, selectors
 from ..links import order_url
 from ..models import CancellationRequest, Order, OrderAttachment, OrderEvent, OrderMessage
+from ..signals import order_finished
 from .batch import notification_collect
 
 S = Order.Status
@@ -34,6 +35,8 @@ CANCEL_FIELDS = [
 ]
 COMPLETE_FIELDS = ["status", "completed_at", "auto_completed", "last_activity_at"]
 AUTO_COMPLETE_REASON = f"Accepted automatically after {rules.REVIEW_DAYS} days without an answer"
+# The events after which an order has finished: ratings recompute the parties' figures (orders/signals.py).
+FINISHING_EVENTS = frozenset({Event.COMPLETED, Event.CANCELLED})
 
 
 def now():
@@ -56,6 +59,8 @@ def require_seller(order, user, action):
 
 
 def event(order, *, kind, actor=None, from_status="", to_status="", reason="", at=None):
+    if kind in FINISHING_EVENTS:
+        order_finished.send(sender=Order, order_ids=[order.pk])
     return OrderEvent.objects.create(
         order=order,
         actor=actor,
@@ -68,6 +73,8 @@ def event(order, *, kind, actor=None, from_status="", to_status="", reason="", a
 
 
 def bulk_events(orders, *, kind, from_statuses, at, reason=""):
+    if kind in FINISHING_EVENTS:
+        order_finished.send(sender=Order, order_ids=[order.pk for order in orders])
     OrderEvent.objects.bulk_create(
         OrderEvent(
             order=order,

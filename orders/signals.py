@@ -1,0 +1,9 @@
+"""Signals other apps listen to (orders knows nothing of them: ratings connects its receiver in its ready()).
+
+`order_finished` is sent with `order_ids` (a list) whenever orders reach an end that moves a seller's figures:
+completion (by the buyer, automatically, by an arbitration decision) and cancellation (any reason, single or in
+a sweep batch). It is sent inside the service's transaction; a receiver that does work should do it on commit."""
+
+from django.dispatch import Signal
+
+order_finished = Signal()
