@@ -18,16 +18,24 @@ from orders.models import Order
 
 pytestmark = pytest.mark.slow
 
-# T6: moderators work in the admin on Kworks (requests and feedback responses join later) and nothing else.
+# T6: moderators work in the admin on Kworks, buyers' requests and feedback (responses R2, removal R1, boosting
+# R12), and nothing else: not people, orders or money.
 MODERATOR_MODELS = {
     "marketplace.kwork",
     "marketplace.moderationqueue",
     "marketplace.category",
     "marketplace.attribute",
+    "ratings.feedback",
+    "ratings.feedbackresponse",
+    "ratings.feedbackremoval",
+    "ratings.boostingflag",
 }
 MODERATOR_ACTIONS = {
     "marketplace.kwork": {"approve", "reject"},
     "marketplace.moderationqueue": {"approve", "reject"},
+    "ratings.feedback": {"remove"},
+    "ratings.feedbackresponse": {"approve", "reject"},
+    "ratings.boostingflag": {"confirm", "dismiss", "remove_boosted"},
 }
 MODERATOR_SITE_PAGES = {"index", "app_list", "jsi18n", "password_change", "password_change_done", "autocomplete"}
 
@@ -136,7 +144,7 @@ def test_t6_every_admin_page_for_every_role(client, demo, role):
             and (label in MODERATOR_MODELS or (label == "site" and name in MODERATOR_SITE_PAGES))
         ):
             continue
-        elif role == "moderator" and name == "app_list" and label == "marketplace":
+        elif role == "moderator" and name == "app_list" and label in ("marketplace", "ratings"):
             if status != 200:
                 wrong.append(f"{url}: moderators need it, got {status}")
         elif status == 200:
