@@ -5,6 +5,7 @@ import time
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 
 from ratings import rules, services
 
@@ -19,8 +20,10 @@ class Command(BaseCommand):
     def handle(self, *args, seller, batch_size, **options):
         started = time.monotonic()
         if seller:
-            users = get_user_model().objects.filter(username__in=seller)
-            found = {u.username.lower(): u.pk for u in users}
+            logins = Q()
+            for login in seller:
+                logins |= Q(username__iexact=login)  # logins are unique case-insensitively (A3)
+            found = {u.username.lower(): u.pk for u in get_user_model().objects.filter(logins)}
             missing = [login for login in seller if login.lower() not in found]
             if missing:
                 raise CommandError(f"No such user: {', '.join(missing)}")
