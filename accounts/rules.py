@@ -35,6 +35,8 @@ class NotificationKind:
     PAYMENTS = "payments"
     KWORK_MODERATION = "kwork_moderation"
     KWORK_AUTOPAUSE = "kwork_autopause"
+    BUYER_REQUEST = "buyer_request"  # Q1, Q3: the buyer's request moderated, a new offer on it
+    REQUEST_DIGEST = "request_digest"  # Q2: new requests in a seller's categories, one digest per interval
 
 
 # A11: the events that also send an e-mail (when the user has not turned e-mail off).
@@ -47,5 +49,6 @@ EMAIL_NOTIFICATION_KINDS = frozenset(
         NotificationKind.CANCELLATION_REQUEST,
         NotificationKind.ARBITRATION_DECISION,
         NotificationKind.ACCOUNT,
+        NotificationKind.REQUEST_DIGEST,
     }
 )
