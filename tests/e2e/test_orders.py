@@ -142,6 +142,7 @@ def test_o1_o3_o4_o6_o7_p3_order_revision_accept_and_balances(new_page, shot, tm
 
     # The buyer accepts: completed, the escrow pays the seller 80 % (P3).
     after_chat_refresh(bella, status_is("Delivered"))
+    bella.check("[data-testid=portfolio-consent-no]")  # C14: the accept form asks, nothing preselected
     bella.click("[data-testid=accept]")
     bella.wait_for_selector("text=The order is completed and the seller has been paid.")
     assert bella.locator("[data-testid=status]").inner_text() == "Completed"
