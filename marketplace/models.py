@@ -114,13 +114,16 @@ class SellerProfile(models.Model):
     autopaused = models.BooleanField(default=False, help_text="C11(b): too many orders in progress.")
     autopaused_at = models.DateTimeField(null=True, blank=True)
     in_progress_count = models.PositiveIntegerField(default=0)
+    # M2: set by messaging's answer sweep when a new message went unanswered, cleared when the seller answers.
+    answer_blocked = models.BooleanField(default=False, help_text="M2: a buyer's new message is unanswered.")
+    answer_blocked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"Seller profile of {self.user}"
 
 
 # What the catalogue lists (C9–C11); the partial indexes below use the same condition.
-LISTED = models.Q(status="active", auto_paused=False, weekend_hidden=False)
+LISTED = models.Q(status="active", auto_paused=False, weekend_hidden=False, answer_blocked=False)
 
 
 class Kwork(models.Model):
@@ -167,6 +170,8 @@ class Kwork(models.Model):
     )
     weekend_hidden = models.BooleanField(default=False, help_text="C10: flipped by the weekend beat job.")
     seller_hides_weekends = models.BooleanField(default=False, help_text="Copy of the seller's C10 setting.")
+    # M2: out of the catalogue and not orderable at all (unlike C11) while the seller owes a buyer an answer.
+    answer_blocked = models.BooleanField(default=False, help_text="M2: copy of the seller's answer block.")
 
     # C7 moderation.
     review_requested_at = models.DateTimeField(null=True, blank=True, help_text="Waiting in the queue since.")
@@ -185,6 +190,7 @@ class Kwork(models.Model):
 
     # Denormalised figures, kept by services of ratings/orders through marketplace services (C12 sorting).
     seller_rating = models.FloatField(default=0)
+    seller_stars = models.FloatField(default=0, help_text="R6: 0–5 in halves (cards and the rating filter).")
     seller_feedback_count = models.PositiveIntegerField(default=0)
     seller_responsibility = models.FloatField(default=0)
     seller_level = models.CharField(max_length=12, default="newbie")
@@ -193,6 +199,7 @@ class Kwork(models.Model):
     conversion = models.FloatField(default=0)
     top_rated = models.BooleanField(default=False)
     orders_count = models.PositiveIntegerField(default=0)
+    views_count = models.PositiveIntegerField(default=0, help_text="Kwork page views (C12 conversion).")
 
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -234,7 +241,12 @@ class Kwork(models.Model):
     @property
     def is_listed(self):
         """Shown in the catalogue and search (C9–C11)."""
-        return self.status == self.Status.ACTIVE and not self.auto_paused and not self.is_weekend_hidden()
+        return (
+            self.status == self.Status.ACTIVE
+            and not self.auto_paused
+            and not self.answer_blocked
+            and not self.is_weekend_hidden()
+        )
 
     def is_weekend_hidden(self, now=None):
         """C10, the catalogue's rule (selectors.listed_kworks): the beat job's flag, or the seller's setting
@@ -261,6 +273,8 @@ class Kwork(models.Model):
             return "This Kwork is not on sale."
         if self.is_weekend_hidden():
             return "The seller does not take orders on weekends; please come back on Monday."
+        if self.answer_blocked:
+            return "The seller has an unanswered message from a buyer; their Kworks can be ordered again once they reply."
         if user is not None and getattr(user, "is_authenticated", False) and user.pk == self.seller_id:
             return "You cannot order your own Kwork."
         return None

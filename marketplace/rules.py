@@ -83,6 +83,7 @@ SEARCH_CORRECTED_WORDS_MAX = 8  # words of one query the typo correction looks a
 SEARCH_TERM_MIN_LENGTH = 3  # words of the typo vocabulary (shorter ones are too ambiguous to correct)
 SEARCH_TERM_MAX_LENGTH = 100  # = SearchTerm.word's max_length
 HOME_POPULAR_COUNT = 12
+KWORK_VIEW_ONCE_SECONDS = 3600  # a Kwork page view counts once per visitor per hour (conversion)
 ANON_GRID_CACHE_SECONDS = 30  # result grids for anonymous visitors (marketplace/caching.py)
 # The catalogue filters' choices: only these values are accepted from the query string.
 LEAD_TIME_FILTER_DAYS = (1, 3, 7, 14)

@@ -56,7 +56,9 @@ def _gallery_prefetch():
 def listed_kworks(now=None):
     """C9–C11: what the catalogue shows: active, not auto-paused, not hidden for the weekend (the flag of the
     beat job, and the seller's setting checked directly in the weekend window so a late job hides nothing)."""
-    queryset = Kwork.objects.filter(status=Kwork.Status.ACTIVE, auto_paused=False, weekend_hidden=False)
+    queryset = Kwork.objects.filter(
+        status=Kwork.Status.ACTIVE, auto_paused=False, weekend_hidden=False, answer_blocked=False
+    )  # M2 too
     if is_weekend_window(now):
         queryset = queryset.filter(seller_hides_weekends=False)
     return queryset
@@ -164,7 +166,7 @@ def apply_filters(queryset, filters, attributes=()):
     if filters.lead_max is not None:
         queryset = queryset.filter(lead_time_days__lte=filters.lead_max)
     if filters.rating_min:
-        queryset = queryset.filter(seller_rating__gte=filters.rating_min)
+        queryset = queryset.filter(seller_stars__gte=filters.rating_min)  # R6 stars, 0–5 like the choices
     if filters.feedback_min:
         queryset = queryset.filter(seller_feedback_count__gte=filters.feedback_min)
     if filters.seen_days:

@@ -10,12 +10,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors as account_selectors
 from common.errors import DomainError
-from common.ratelimit import ratelimit
+from common.ratelimit import client_key, ratelimit
 from common.redirects import redirect_back
 
 from . import caching, forms, rules, selectors, services
 from .models import Kwork
 from .pricing import price_quote
+from .services.kwork_views import kwork_view_record
 from .weekends import weekend_days_text
 
 
@@ -154,6 +155,7 @@ def kwork_detail(request, pk):
         quote = price_quote(kwork=kwork, **choice)
     except DomainError as error:
         quote_error = error.message
+    kwork_view_record(kwork=kwork, user=request.user, visitor=client_key(request))
     return render(
         request,
         "marketplace/kwork.html",

@@ -141,6 +141,7 @@ def test_c12_filters_by_attribute_price_lead_time_rating_feedback_and_last_seen(
         price_cents=1500,
         lead_time_days=2,
         seller_rating=4.9,
+        seller_stars=4.9,  # R6: the rating filter's scale (seller_rating is R4, 0–100)
         seller_feedback_count=40,
         seller=seen_now,
         title="I will make site A",
@@ -150,6 +151,7 @@ def test_c12_filters_by_attribute_price_lead_time_rating_feedback_and_last_seen(
         price_cents=5000,
         lead_time_days=7,
         seller_rating=4.2,
+        seller_stars=4.2,  # R6: the rating filter's scale (seller_rating is R4, 0–100)
         seller_feedback_count=2,
         title="I will make site B",
     )

@@ -1,0 +1,25 @@
+"""C12 conversion (orders ÷ views): Kwork page views, counted cheaply.
+
+One UPDATE … SET views_count = views_count + 1 at most once per visitor and Kwork per KWORK_VIEW_ONCE_SECONDS,
+the visitor remembered by a cache key (cache.add is atomic on Redis and the file cache alike). Reloads, the
+htmx quote requests, the seller looking at their own Kwork and staff add nothing. No catalogue version bump:
+the ratings app turns views into conversion when it recomputes."""
+
+import hashlib
+
+from django.core.cache import cache
+from django.db.models import F
+
+from .. import rules
+from ..models import Kwork
+
+
+def kwork_view_record(*, kwork, user, visitor):
+    """Count one view of `kwork` by `visitor` (a stable key: "u<id>" or an address). True when counted."""
+    if user is not None and user.is_authenticated and (user.pk == kwork.seller_id or user.is_staff):
+        return False
+    digest = hashlib.sha1(str(visitor).encode(), usedforsecurity=False).hexdigest()[:16]
+    if not cache.add(f"mkt:viewed:{kwork.pk}:{digest}", 1, timeout=rules.KWORK_VIEW_ONCE_SECONDS):
+        return False
+    Kwork.objects.filter(pk=kwork.pk).update(views_count=F("views_count") + 1)
+    return True
