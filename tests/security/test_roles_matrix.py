@@ -29,6 +29,7 @@ MODERATOR_MODELS = {
     "ratings.feedbackresponse",
     "ratings.feedbackremoval",
     "ratings.boostingflag",
+    "buyer_requests.buyerrequest",
 }
 MODERATOR_ACTIONS = {
     "marketplace.kwork": {"approve", "reject"},
@@ -36,6 +37,7 @@ MODERATOR_ACTIONS = {
     "ratings.feedback": {"remove"},
     "ratings.feedbackresponse": {"approve", "reject"},
     "ratings.boostingflag": {"confirm", "dismiss", "remove_boosted"},
+    "buyer_requests.buyerrequest": {"activate", "reject"},
 }
 MODERATOR_SITE_PAGES = {"index", "app_list", "jsi18n", "password_change", "password_change_done", "autocomplete"}
 
@@ -144,7 +146,7 @@ def test_t6_every_admin_page_for_every_role(client, demo, role):
             and (label in MODERATOR_MODELS or (label == "site" and name in MODERATOR_SITE_PAGES))
         ):
             continue
-        elif role == "moderator" and name == "app_list" and label in ("marketplace", "ratings"):
+        elif role == "moderator" and name == "app_list" and label in ("marketplace", "ratings", "buyer_requests"):
             if status != 200:
                 wrong.append(f"{url}: moderators need it, got {status}")
         elif status == 200:
