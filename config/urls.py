@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("orders.urls")),
     path("", include("ratings.urls")),
+    path("", include("messaging.urls")),
     path("", include("marketplace.urls")),
 ]
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "orders",
     "ratings",
     "arbitration",
+    "messaging",
 ]
 
 MIDDLEWARE = [

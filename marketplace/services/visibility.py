@@ -113,3 +113,29 @@ def kwork_autopause_sync(*, seller, in_progress_count):
             catalogue_changed()
         profile.save(update_fields=changed)
     return profile.autopaused
+
+
+def sellers_answer_block_set(*, seller_ids, blocked, now=None):
+    """M2: block (or unblock) all Kworks of these sellers: out of the catalogue and not orderable. Called by the
+    messaging app's answer sweep and when the seller answers. A conditional UPDATE of the profile decides, so two
+    sweeps at once block a seller once. Returns the ids of the sellers whose state changed."""
+    seller_ids = sorted(set(seller_ids))
+    if not seller_ids:
+        return []
+    with transaction.atomic():
+        if blocked:
+            existing = set(SellerProfile.objects.filter(user_id__in=seller_ids).values_list("user_id", flat=True))
+            SellerProfile.objects.bulk_create(
+                [SellerProfile(user_id=pk) for pk in seller_ids if pk not in existing], ignore_conflicts=True
+            )
+        profiles = SellerProfile.objects.select_for_update().filter(
+            user_id__in=seller_ids, answer_blocked=not blocked
+        )
+        changed = list(profiles.order_by("user_id").values_list("user_id", flat=True))
+        if changed:
+            SellerProfile.objects.filter(user_id__in=changed).update(
+                answer_blocked=blocked, answer_blocked_at=(now or timezone.now()) if blocked else None
+            )
+            Kwork.objects.filter(seller_id__in=changed).update(answer_blocked=blocked)
+            catalogue_changed()
+    return changed
