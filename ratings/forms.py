@@ -5,11 +5,24 @@ from django import forms
 
 from . import rules
 
-VERDICTS = (("like", "👍 Like: I am happy with the work"), ("dislike", "👎 Dislike: I am not happy with it"))
+
+class _OwnIds(forms.Form):
+    """The order page also has the chat's `text` field: these forms' ids get their own prefix (names stay)."""
+
+    id_prefix = "rating"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
 
 
-class FeedbackForm(forms.Form):
+VERDICTS = (("like", "Like: I am happy with the work"), ("dislike", "Dislike: I am not happy with it"))
+
+
+class FeedbackForm(_OwnIds):
     """R1: like or dislike, and a text."""
+
+    id_prefix = "feedback"
 
     verdict = forms.ChoiceField(
         label="Your verdict",
@@ -33,8 +46,10 @@ class FeedbackForm(forms.Form):
         return self.cleaned_data["verdict"] == "like"
 
 
-class BuyerRatingForm(forms.Form):
+class BuyerRatingForm(_OwnIds):
     """R1: the seller's private 1–5 rating of the buyer."""
+
+    id_prefix = "buyer_rating"
 
     stars = forms.TypedChoiceField(
         label="How was it to work with this buyer?",
@@ -48,8 +63,10 @@ class BuyerRatingForm(forms.Form):
     )
 
 
-class ResponseForm(forms.Form):
+class ResponseForm(_OwnIds):
     """R2: the seller's one public response under a feedback."""
+
+    id_prefix = "response"
 
     text = forms.CharField(
         label="Your public response",

@@ -100,3 +100,9 @@ def percent(value):
     if value is None or value == "":
         return "—"
     return f"{float(value):.0f} %"
+
+
+@register.inclusion_tag("ratings/partials/dashboard_card.html")
+def seller_level_card(seller):
+    """The seller dashboard's card: level, stars, responsibility, with the way to "Your level"."""
+    return {"stats": selectors.seller_figures(seller)}

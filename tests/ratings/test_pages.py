@@ -482,3 +482,13 @@ def test_c12_kwork_views_count_once_per_visitor_per_hour(client, time_machine):
     time_machine.shift(timedelta(seconds=marketplace_rules.KWORK_VIEW_ONCE_SECONDS + 1))
     client.get(kwork.get_absolute_url())
     assert Kwork.objects.get(pk=kwork.pk).views_count == 3
+
+
+def test_c12_home_ranks_popular_kworks_by_responsibility_then_rating_then_conversion(client):
+    low = KworkFactory(title="Low responsibility", seller_responsibility=60, rating=100, conversion=0.9)
+    best = KworkFactory(title="Responsible and loved", seller_responsibility=100, rating=95, conversion=0.1)
+    converts = KworkFactory(title="Responsible, converts", seller_responsibility=100, rating=90, conversion=0.5)
+    plain = KworkFactory(title="Responsible, plain", seller_responsibility=100, rating=90, conversion=0.2)
+    page = client.get(reverse("marketplace:home")).text
+    positions = [page.index(k.title) for k in (best, converts, plain, low)]
+    assert positions == sorted(positions)
