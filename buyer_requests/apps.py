@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BuyerRequestsConfig(AppConfig):
+    name = "buyer_requests"
+    verbose_name = "Buyer requests"
