@@ -16,6 +16,7 @@ act on the same order, and a sweep killed midway loses nothing and doubles nothi
 
 Public API:
     order_place(*, buyer, kwork, quantity=1, option_ids=(), package=None) -> Order
+    order_place_custom(*, buyer, kwork, title, price_cents, lead_time_days) -> Order   (O1 for C15 offers)
     cart_checkout(*, buyer, item_ids=None) -> list[Order]
     order_requirements_send(*, order, buyer, text, files=()) -> Order
     order_start(*, order, seller) -> Order
@@ -58,7 +59,7 @@ from .lifecycle import (
     order_requirements_send,
     order_start,
 )
-from .placing import cart_checkout, order_place
+from .placing import cart_checkout, order_place, order_place_custom
 from .portfolio import (
     order_accept_with_portfolio_choice,
     order_portfolio_consent_set,
@@ -89,6 +90,7 @@ __all__ = [
     "order_message_send",
     "order_open_arbitration",
     "order_place",
+    "order_place_custom",
     "order_portfolio_consent_set",
     "order_portfolio_remove",
     "order_portfolio_upload",

@@ -8,7 +8,7 @@ from accounts import services as account_services
 from accounts.rules import NotificationKind
 from common.errors import DomainError
 from marketplace.models import CartItem
-from marketplace.pricing import price_quote
+from marketplace.pricing import Quote, QuoteLine, price_quote
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 
@@ -18,7 +18,7 @@ from ..models import Order, OrderLine
 from .common import Event, event, notify, now
 
 
-def _place(*, buyer, kwork, quote, at, key=""):
+def _place(*, buyer, kwork, quote, at, key="", title=""):
     refusal = kwork.order_refusal(buyer)
     if refusal:
         raise DomainError(refusal)
@@ -27,7 +27,7 @@ def _place(*, buyer, kwork, quote, at, key=""):
         buyer=buyer,
         seller=kwork.seller,
         kwork=kwork,
-        title=kwork.title,
+        title=title or kwork.title,
         quantity=quote.quantity,
         package_tier=quote.package.tier if quote.package else "",
         unit_price_cents=unit_line.unit_price_cents,
@@ -90,6 +90,26 @@ def order_place(*, buyer, kwork, quantity=1, option_ids=(), package=None, idempo
         if placed is None:
             raise
         return placed
+
+
+def order_place_custom(*, buyer, kwork, title, price_cents, lead_time_days):
+    """O1 for a price and lead time agreed with the seller instead of read from the Kwork's menu (C15 individual
+    offers): one line at `price_cents`, the order titled `title`, on the seller's `kwork`, through the same
+    placement and escrow as `order_place` (InsufficientFunds with `missing_cents` when the balance is short,
+    nothing created then). The caller validates the agreed figures and holds its own row lock around this
+    call, so the order and the caller's change commit together or not at all."""
+    account_services.ensure_email_confirmed(user=buyer, action="place an order")
+    if not (0 < price_cents < 2**63 and lead_time_days > 0):
+        raise DomainError("This price or lead time cannot be ordered.")
+    quote = Quote(
+        total_cents=price_cents,
+        lead_time_days=lead_time_days,
+        lines=[
+            QuoteLine(kind="unit", title=title, unit_price_cents=price_cents, quantity=1, amount_cents=price_cents)
+        ],
+    )
+    with transaction.atomic():
+        return _place(buyer=buyer, kwork=kwork, quote=quote, at=now(), title=title)
 
 
 def _placed_with(buyer, key):
