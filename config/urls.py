@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("ratings.urls")),
     path("", include("messaging.urls")),
+    path("", include("offers.urls")),
     path("", include("marketplace.urls")),
 ]
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "ratings",
     "arbitration",
     "messaging",
+    "offers",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("marketplace", "0010_kwork_views_and_stars"),
-        ("messaging", "__first__"),
+        ("messaging", "0001_initial"),
         ("orders", "0007_portfolio_consent"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
