@@ -85,3 +85,6 @@ BOOST_SIMILAR_TEXT_LOOKBACK = 50  # a new feedback is compared with the seller's
 NIGHTLY_BATCH_SIZE = 500  # users per batch of the nightly recomputation (one short transaction each)
 NIGHTLY_HOUR_UTC = 3
 PAGE_SIZE = 10  # feedback per page (Kwork page, profile)
+
+# --- T4 fair use of the ratings pages' writes (POSTs per user) ------------------------------------------------
+RATE_WRITE = "30/m"  # feedback, private buyer ratings and responses

@@ -18,10 +18,8 @@ from marketplace import selectors as marketplace_selectors
 from orders import selectors as order_selectors
 from orders.links import order_url
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import BuyerRatingForm, FeedbackForm, ResponseForm
-
-RATE_WRITE = "30/m"  # T4: feedback, ratings and responses per user
 
 
 def panel_context(*, order, user, **forms):
@@ -82,7 +80,7 @@ def _order_form(request, pk, *, form_class, form_name, call, success):
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit("ratings_write", rate=RATE_WRITE)
+@ratelimit("ratings_write", rate=rules.RATE_WRITE)
 def feedback_leave(request, pk):
     return _order_form(
         request,
@@ -97,7 +95,7 @@ def feedback_leave(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit("ratings_write", rate=RATE_WRITE)
+@ratelimit("ratings_write", rate=rules.RATE_WRITE)
 def buyer_rating_leave(request, pk):
     return _order_form(
         request,
@@ -119,7 +117,7 @@ def _respond(order, form, user):
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit("ratings_write", rate=RATE_WRITE)
+@ratelimit("ratings_write", rate=rules.RATE_WRITE)
 def response_submit(request, pk):
     return _order_form(
         request,

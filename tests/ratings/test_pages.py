@@ -492,3 +492,41 @@ def test_c12_home_ranks_popular_kworks_by_responsibility_then_rating_then_conver
     page = client.get(reverse("marketplace:home")).text
     positions = [page.index(k.title) for k in (best, converts, plain, low)]
     assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "stranger", "moderator", "support", "buyer", "seller"])
+def test_r1_r2_feedback_lists_are_public_and_carry_no_forms(client, who):
+    order = completed()
+    leave(order, text="Solid work, would order again.")
+    kwork = order.kwork
+    user = {
+        "anonymous": lambda: None,
+        "stranger": person,
+        "moderator": lambda: staff(MODERATORS),
+        "support": lambda: staff(SUPPORT),
+        "buyer": lambda: order.buyer,
+        "seller": lambda: order.seller,
+    }[who]()
+    if user is not None:
+        login(client, user)
+    for url in (kwork.get_absolute_url(), reverse("accounts:profile", args=[kwork.seller.username])):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "Solid work, would order again." in page.text
+        for form in ("feedback-form", "response-form", "buyer-rating-form"):
+            assert f'data-testid="{form}"' not in page.text
+        assert not RULE_ID.search(visible_text(page)), RULE_ID.search(visible_text(page))
+
+
+def test_t4_ratings_writes_are_rate_limited(client, done_order, time_machine):
+    from django.utils import timezone
+
+    from ratings import rules
+
+    time_machine.move_to(timezone.now(), tick=False)  # one fixed window, however slow the machine
+    limit = int(rules.RATE_WRITE.split("/")[0])
+    login(client, done_order.seller)
+    for _ in range(limit):
+        client.post(rating_url(done_order), {"stars": "9"})
+    assert client.post(rating_url(done_order), {"stars": "5"}).status_code == 429
+    assert not BuyerRating.objects.exists()
