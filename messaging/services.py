@@ -110,7 +110,9 @@ def message_send(*, conversation, author, text, files=(), now=None):
     at = _now(now)
     with transaction.atomic():
         conversation = (
-            Conversation.objects.select_for_update().select_related("buyer", "seller").get(pk=conversation.pk)
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("buyer", "seller")
+            .get(pk=conversation.pk)
         )
         party = conversation.party_of(author)
         if party is None:

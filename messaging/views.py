@@ -69,7 +69,7 @@ def conversation(request, pk):
 
 def _new_messages_context(request, conversation, after):
     new = selectors.messages_after(conversation=conversation, after=after)
-    if any(m.author_id != request.user.pk for m in new):
+    if new:  # one conditional UPDATE; a no-op when nothing was unread
         services.conversation_mark_read(conversation=conversation, user=request.user)
     return {
         "conversation": conversation,
