@@ -65,7 +65,7 @@ class OfferForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kwork"].queryset = kworks
         if not individual_allowed:
-            self.fields["kind"].choices = self.fields["kind"].choices[:1]
+            # Newbies answer with a Kwork; a forged "individual" reaches the service, which says why not (R8).
             self.fields["kind"].widget = forms.HiddenInput()
 
 

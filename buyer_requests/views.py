@@ -217,6 +217,9 @@ def offer(request, pk):
                 individual=individual,
             )
         except DomainError as exc:
+            if exc.field is None:  # about the request itself (closed, answered already): the page says so
+                messages.error(request, exc.message)
+                return redirect(obj)
             _add_errors(_form_for_field(exc.field, form, individual_form), exc)
         else:
             messages.success(request, "Your offer is sent. The buyer sees it with your seller card.")
