@@ -7,7 +7,7 @@ class RatingsConfig(AppConfig):
 
     def ready(self):
         from marketplace import hooks
-        from orders.signals import order_finished
+        from orders.signals import order_finished, order_started
 
         from . import reads
         from .services import orders_recompute_on_commit
@@ -20,3 +20,5 @@ class RatingsConfig(AppConfig):
 
         # Completion, cancellation, arbitration decisions: recompute the parties once the order's change commits.
         order_finished.connect(_recompute, dispatch_uid="ratings.order_finished", weak=False)
+        # R5: the time to start work counts every started order.
+        order_started.connect(_recompute, dispatch_uid="ratings.order_started", weak=False)

@@ -2,6 +2,8 @@
 
 from django.db import transaction
 
+from common.db import update_from_values
+
 from .. import hooks
 from ..caching import catalogue_changed
 from ..models import Kwork
@@ -33,6 +35,7 @@ def kwork_stats_sync(*, kwork, rating, feedback_count, conversion=0.0, orders_co
     return updated
 
 
+SYNC_CHUNK = 500  # Kworks per UPDATE … FROM (VALUES …)
 KWORK_FIGURES = (
     "seller_rating",
     "seller_stars",
@@ -60,12 +63,13 @@ def kwork_figures_sync_many(*, figures):
     current = Kwork.objects.filter(pk__in=list(figures)).order_by().values("pk", *fields)
     changed = []
     for row in current:
-        wanted = figures[row["pk"]]
-        if any(row[name] != value for name, value in wanted.items()):
-            changed.append(Kwork(pk=row["pk"], **{**{n: row[n] for n in fields}, **wanted}))
+        wanted = {**row, **figures[row["pk"]]}
+        if wanted != row:
+            changed.append((row["pk"], *(wanted[name] for name in fields)))
     if not changed:
         return 0
     with transaction.atomic():
-        Kwork.objects.bulk_update(changed, fields, batch_size=500)
+        for start in range(0, len(changed), SYNC_CHUNK):
+            update_from_values(Kwork, fields, changed[start : start + SYNC_CHUNK])
         catalogue_changed()
     return len(changed)

@@ -16,7 +16,7 @@ from payments.models import EscrowHold
 from .. import rules, selectors
 from ..links import order_url
 from ..models import CancellationRequest, Order, OrderAttachment, OrderEvent, OrderMessage
-from ..signals import order_finished
+from ..signals import order_finished, order_started
 from .batch import notification_collect
 
 S = Order.Status
@@ -61,6 +61,8 @@ def require_seller(order, user, action):
 def event(order, *, kind, actor=None, from_status="", to_status="", reason="", at=None):
     if kind in FINISHING_EVENTS:
         order_finished.send(sender=Order, order_ids=[order.pk])
+    elif kind == Event.STARTED:
+        order_started.send(sender=Order, order_ids=[order.pk])
     return OrderEvent.objects.create(
         order=order,
         actor=actor,

@@ -284,7 +284,9 @@ def users_recompute_on_commit(*, seller_ids=(), buyer_ids=()):
 def orders_recompute_on_commit(*, order_ids):
     """After orders finished (orders.signals.order_finished): their sellers and buyers, on commit."""
     pairs = list(Order.objects.filter(pk__in=order_ids).values_list("seller_id", "buyer_id"))
-    users_recompute_on_commit(seller_ids=[s for s, _ in pairs], buyer_ids=[b for _, b in pairs])
+    sellers = [s for s, _ in pairs]
+    # The seller's buyer figures too: R11 compares their sales with their purchases ("mostly sells").
+    users_recompute_on_commit(seller_ids=sellers, buyer_ids=[b for _, b in pairs] + sellers)
 
 
 # --- whole passes -----------------------------------------------------------------------------------------------
