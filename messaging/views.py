@@ -152,8 +152,8 @@ def start(request, username):
     )
 
 
-@require_safe
 @support_required
+@require_safe
 def staff_messages(request):
     """T2: Support's list of recent messages, to mark spam (M2: spam does not count for the answer deadline)."""
     spam_only = request.GET.get("spam") == "1"
