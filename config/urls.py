@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("ratings.urls")),
     path("", include("messaging.urls")),
     path("", include("offers.urls")),
+    path("", include("buyer_requests.urls")),
     path("", include("marketplace.urls")),
 ]
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "arbitration",
     "messaging",
     "offers",
+    "buyer_requests",
 ]
 
 MIDDLEWARE = [

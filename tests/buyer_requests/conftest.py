@@ -47,7 +47,7 @@ def seller2(db):
 
 @pytest.fixture
 def moderator(db):
-    user = verified(UserFactory(username="mod"))
+    user = verified(UserFactory(username="mod", is_staff=True))
     in_group(user, MODERATORS)
     return user
 
