@@ -114,6 +114,7 @@ def make_people():
     )
 
 
+# The kind of an order mixes g and g / sellers, so that every seller (g mod sellers) gets every kind of order.
 # Every column of orders_order: these expressions, or the field's default (a parameter) for any other column.
 EXPRESSIONS = {
     "buyer_id": "b.id",
@@ -145,13 +146,14 @@ EXPRESSIONS = {
 
 FROM_SQL = """
 FROM generate_series(1, %(n)s) AS g
+CROSS JOIN LATERAL (SELECT (7 * g + 13 * (g / {sellers})) %% 100 AS h) AS mix
 CROSS JOIN LATERAL (SELECT CASE
-        WHEN g %% 100 < 80 THEN 'ok'
-        WHEN g %% 100 < 85 THEN 'late'
-        WHEN g %% 100 < 90 THEN 'against'
-        WHEN g %% 100 < 94 THEN 'neutral'
-        WHEN g %% 100 < 95 THEN 'auto'
-        WHEN g %% 100 < 98 THEN 'active'
+        WHEN mix.h < 80 THEN 'ok'
+        WHEN mix.h < 85 THEN 'late'
+        WHEN mix.h < 90 THEN 'against'
+        WHEN mix.h < 94 THEN 'neutral'
+        WHEN mix.h < 95 THEN 'auto'
+        WHEN mix.h < 98 THEN 'active'
         ELSE 'new' END AS kind) AS s0
 CROSS JOIN LATERAL (SELECT s0.kind, CASE
         WHEN s0.kind IN ('ok', 'late') THEN 'completed'
@@ -191,8 +193,8 @@ def make_orders():
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO ratings_feedback (order_id, kwork_id, seller_id, buyer_id, is_positive, text, created_at, "
-            "removal_reason) SELECT id, kwork_id, seller_id, buyer_id, id %% 20 <> 0, 'Bench feedback, thank you.', "
-            "completed_at + interval '1 day', '' FROM orders_order WHERE status = 'completed' AND id %% 10 < 6"
+            "removal_reason) SELECT id, kwork_id, seller_id, buyer_id, id % 20 <> 0, 'Bench feedback, thank you.', "
+            "completed_at + interval '1 day', '' FROM orders_order WHERE status = 'completed' AND id % 10 < 6"
         )
         say(f"{cursor.rowcount:,} feedback rows in {time.perf_counter() - started:.1f} s")
         cursor.execute("VACUUM ANALYZE")

@@ -41,6 +41,7 @@ R11 buyer level by purchases (completed orders bought), Super buyer by purchases
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from orders.rules import AUTO_UNACCEPTED
 
@@ -72,55 +73,59 @@ class OrderFact:
     feedback: bool | None = None
     title: str = field(default="", compare=False)
 
-    @property
+    @cached_property
     def is_completed(self):
         return self.status == COMPLETED
 
-    @property
+    @cached_property
     def finished_at(self):
         return self.completed_at if self.status == COMPLETED else self.cancelled_at
 
-    @property
+    @cached_property
     def is_finished(self):
         return self.status in (COMPLETED, CANCELLED)
 
-    @property
+    @cached_property
     def not_started_in_time(self):
         return self.status == CANCELLED and self.auto_cancelled and self.cancel_reason == AUTO_UNACCEPTED
 
-    @property
+    @cached_property
     def cancelled_against_seller(self):
         return self.status == CANCELLED and self.counts_against_seller
 
-    @property
+    @cached_property
     def failed(self):
         return self.cancelled_against_seller or self.arbitration_lost
 
-    @property
+    @cached_property
     def is_rated(self):
         return self.is_completed or self.failed
 
-    @property
+    @cached_property
     def completed_ok(self):
         """Completed and not lost in arbitration (R10 "successfully completed")."""
         return self.is_completed and not self.arbitration_lost
 
 
+def _order_key(fact):
+    return (fact.finished_at, fact.id)
+
+
 def rated(facts):
     """The rated orders, oldest first by finishing time, then id."""
-    return sorted((f for f in facts if f.is_rated), key=lambda f: (f.finished_at, f.id))
+    return sorted((f for f in facts if f.is_rated), key=_order_key)
 
 
-def window(facts, size):
-    """The last `size` rated orders (oldest first)."""
-    return rated(facts)[-size:]
+def window(facts, size, *, ordered=None):
+    """The last `size` rated orders (oldest first); `ordered` = rated(facts) when the caller has it already."""
+    return (rated(facts) if ordered is None else ordered)[-size:]
 
 
 def repeat_ids(facts):
     """Ids of repeat orders: completed for a buyer who had completed an order with the same seller before."""
     seen = set()
     repeats = set()
-    for fact in sorted((f for f in facts if f.is_completed), key=lambda f: (f.finished_at, f.id)):
+    for fact in sorted((f for f in facts if f.is_completed), key=_order_key):
         key = (fact.seller_id, fact.buyer_id)
         if key in seen:
             repeats.add(fact.id)
@@ -149,8 +154,8 @@ def responsibility_cost(fact):
     return max((weight for weight, _ in responsibility_faults(fact)), default=0.0)
 
 
-def responsibility(facts):
-    orders = window(facts, rules.RESPONSIBILITY_WINDOW)
+def responsibility(facts, *, ordered=None):
+    orders = window(facts, rules.RESPONSIBILITY_WINDOW, ordered=ordered)
     if not orders:
         return None
     cost = sum(responsibility_cost(f) for f in orders)
@@ -171,8 +176,8 @@ def rating_weight(fact, repeats):
     return weight
 
 
-def rating(facts, repeats=None):
-    orders = window(facts, rules.RATING_WINDOW)
+def rating(facts, repeats=None, *, ordered=None):
+    orders = window(facts, rules.RATING_WINDOW, ordered=ordered)
     if not orders:
         return None
     repeats = repeat_ids(facts) if repeats is None else repeats
@@ -218,9 +223,9 @@ def is_bad(fact):
     return fact.feedback is False or fact.failed
 
 
-def level_window_figures(facts):
+def level_window_figures(facts, *, ordered=None):
     """(orders, completed, bad) over the R7 window."""
-    orders = window(facts, rules.LEVEL_WINDOW)
+    orders = window(facts, rules.LEVEL_WINDOW, ordered=ordered)
     return len(orders), sum(f.is_completed for f in orders), sum(is_bad(f) for f in orders)
 
 
@@ -248,8 +253,8 @@ def level(facts):
 # --- R9 ---------------------------------------------------------------------------------------------------------
 
 
-def top_rated_seller(facts):
-    orders = window(facts, rules.RATING_WINDOW)
+def top_rated_seller(facts, *, ordered=None):
+    orders = window(facts, rules.RATING_WINDOW, ordered=ordered)
     completed = [f for f in orders if f.is_completed]
     if not completed:
         return False
@@ -270,8 +275,8 @@ def kwork_top_rated(kwork_facts, seller_top_rated):
 # --- R10 --------------------------------------------------------------------------------------------------------
 
 
-def success_percent(facts):
-    orders = rated(facts)
+def success_percent(facts, *, ordered=None):
+    orders = rated(facts) if ordered is None else ordered
     if not orders:
         return None
     return round(100.0 * sum(f.completed_ok for f in orders) / len(orders), 2)
@@ -290,12 +295,13 @@ def on_time_percent(facts):
 def seller_figures(facts, *, removed_feedback_count=0):
     """Every SellerStats figure from the seller's facts (all their orders)."""
     repeats = repeat_ids(facts)
+    ordered = rated(facts)  # sorted once for every window
     positive = sum(f.feedback is True for f in facts)
     negative = sum(f.feedback is False for f in facts)
-    orders, completed, bad = level_window_figures(facts)
+    orders, completed, bad = level_window_figures(facts, ordered=ordered)
     return {
-        "responsibility": responsibility(facts),
-        "rating": rating(facts, repeats),
+        "responsibility": responsibility(facts, ordered=ordered),
+        "rating": rating(facts, repeats, ordered=ordered),
         "stars": stars(positive, negative),
         "avg_lead_time_hours": avg_lead_time_hours(facts),
         "avg_start_hours": avg_start_hours(facts),
@@ -303,13 +309,13 @@ def seller_figures(facts, *, removed_feedback_count=0):
         "positive_count": positive,
         "negative_count": negative,
         "removed_feedback_count": removed_feedback_count,
-        "success_percent": success_percent(facts),
+        "success_percent": success_percent(facts, ordered=ordered),
         "on_time_percent": on_time_percent(facts),
         "level": level_from(orders, completed, bad),
         "level_window_orders": orders,
         "level_window_completed": completed,
         "level_window_bad": bad,
-        "top_rated_seller": top_rated_seller(facts),
+        "top_rated_seller": top_rated_seller(facts, ordered=ordered),
     }
 
 
