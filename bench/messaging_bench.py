@@ -121,7 +121,7 @@ def fill():
                  GROUP BY conversation_id) m WHERE m.conversation_id = c.id"""
     )
     sql(
-        """UPDATE messaging_conversation SET answer_due_at = now() + make_interval(hours => 1 + id % 23),
+        """UPDATE messaging_conversation SET answer_due_at = now() + make_interval(hours => (1 + id % 23)::int),
                   awaiting_message_id = last_message_id WHERE id % 10 = 0"""
     )
     sql(

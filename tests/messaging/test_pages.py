@@ -213,3 +213,28 @@ def test_m1_inbox_marks_conversations_waiting_for_the_sellers_answer(client):
     KworkFactory(seller=conversation.buyer)
     client.force_login(conversation.seller)
     assert "Answer by" in client.get(reverse("messaging:inbox")).content.decode()
+
+
+def test_t4_sending_is_rate_limited_with_a_clear_message(client):
+    conversation = start()
+    client.force_login(conversation.buyer)
+    url = reverse("messaging:send", args=[conversation.pk])
+    limit = int(rules.RATE_SEND.split("/")[0])
+    statuses = [client.post(url, {"text": f"message {i}"}).status_code for i in range(limit + 1)]
+    assert statuses[-1] == 429 and set(statuses[:-1]) <= {302}
+    assert conversation.messages.count() <= limit + 1
+
+
+def test_demo_conversations(db):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+    nina = Conversation.objects.get(buyer__username="bella", seller__username="nina")
+    assert nina.answer_due_at is not None
+    sergio = Conversation.objects.get(buyer__username="bella", seller__username="sergio")
+    assert sergio.answer_due_at is None and sergio.messages.count() >= 3  # later apps' demos may add messages
+    before = Message.objects.count()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert Message.objects.count() == before
