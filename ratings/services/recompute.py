@@ -117,12 +117,6 @@ def facts_for_sellers(seller_ids):
     return facts
 
 
-def seller_facts(seller):
-    return facts_for_sellers([seller.pk if hasattr(seller, "pk") else seller]).get(
-        seller.pk if hasattr(seller, "pk") else seller, []
-    )
-
-
 def _kwork_has(name):
     return name in {f.name for f in Kwork._meta.get_fields()}
 
