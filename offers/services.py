@@ -177,6 +177,8 @@ def offer_create(
             if conversation is not None:
                 _post_to_thread(offer)
     except IntegrityError:
+        if conversation is None:
+            raise
         # Two offers sent at once in one conversation: the partial unique index lets one through.
         raise DomainError(ONE_PENDING) from None
     return offer
