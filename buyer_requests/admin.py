@@ -3,6 +3,7 @@ goes through buyer_requests.services (common.admin.admin_action_run); nothing is
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Case, Value, When
 from django.shortcuts import render
 from django.utils.html import format_html_join
 
@@ -31,7 +32,12 @@ class BuyerRequestAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     list_select_related = ("buyer", "subcategory__parent")
     search_fields = ("title", "buyer__username")
-    ordering = ("status", "created_at", "pk")
+    # The moderators' queue first: waiting requests, oldest first; then the rest, newest first.
+    ordering = (
+        Case(When(status=BuyerRequest.Status.PENDING, then=Value(1)), default=Value(0)).desc(),
+        "created_at",
+        "pk",
+    )
     fields = (
         "title",
         "buyer",

@@ -59,7 +59,9 @@ class OfferForm(forms.Form):
         max_length=rules.OFFER_MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    kwork = forms.ModelChoiceField(label="Your Kwork", queryset=None, required=False, empty_label="Choose…")
+    kwork = forms.ModelChoiceField(
+        label="Your Kwork in this category", queryset=None, required=False, empty_label="Choose…"
+    )
 
     def __init__(self, *args, kworks, individual_allowed, **kwargs):
         super().__init__(*args, **kwargs)
