@@ -56,10 +56,14 @@ def seller_feedback(context, person):
 @register.inclusion_tag("ratings/partials/seller_summary.html", takes_context=True)
 def seller_summary(context, seller):
     user = context.get("user")
+    stats = selectors.seller_figures(seller)
+    is_self = user is not None and user.is_authenticated and user.pk == seller.pk
     return {
         "seller": seller,
-        "stats": selectors.seller_figures(seller),
-        "is_self": user is not None and user.is_authenticated and user.pk == seller.pk,
+        "stats": stats,
+        "is_self": is_self,
+        # Someone who never sold has no figures (an unsaved default row): their page shows none, except to them.
+        "shown": is_self or not stats._state.adding,
     }
 
 

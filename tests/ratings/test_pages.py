@@ -530,3 +530,11 @@ def test_t4_ratings_writes_are_rate_limited(client, done_order, time_machine):
         client.post(rating_url(done_order), {"stars": "9"})
     assert client.post(rating_url(done_order), {"stars": "5"}).status_code == 429
     assert not BuyerRating.objects.exists()
+
+
+def test_a9_someone_who_never_sold_shows_no_seller_figures(client):
+    buyer_only = person()
+    url = reverse("accounts:profile", args=[buyer_only.username])
+    assert 'data-testid="seller-summary"' not in client.get(url).text
+    login(client, buyer_only)
+    assert 'data-testid="seller-summary"' in client.get(url).text  # their own page explains the figures
