@@ -315,3 +315,39 @@ def test_c14_endpoints_send_anonymous_visitors_to_log_in(client):
         response = client.post(reverse(name, args=[order.pk]))
         assert response.status_code == 302 and "login" in response["Location"]
     assert client.get(reverse("orders:portfolio_consent", args=[order.pk])).status_code in (302, 405)
+
+
+# --- races on PostgreSQL --------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_c14_c11a_consents_at_once_on_one_kwork_are_all_counted():
+    from tests.concurrency import race
+    from tests.orders.factories import kwork_of, person
+
+    kwork = kwork_of(person())
+    orders = []
+    for _ in range(4):
+        order = delivered(kwork=kwork)
+        with time_machine.travel(timezone.now() + timedelta(days=4)):
+            services.orders_autocomplete()
+        orders.append(order)
+    race(*[lambda o=o: services.order_portfolio_consent_set(order=o, buyer=o.buyer, consent=True) for o in orders])
+    kwork.refresh_from_db()
+    assert kwork.portfolio_orders_count == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_c14_withdrawing_racing_an_upload_never_leaves_an_item_without_consent():
+    from tests.concurrency import race
+
+    for _ in range(3):
+        order = completed(True)
+        race(
+            lambda o=order: services.order_portfolio_consent_set(order=o, buyer=o.buyer, consent=False),
+            lambda o=order: services.order_portfolio_upload(order=o, seller=o.seller, upload=png()),
+        )
+        assert fresh(order).portfolio_consent is False
+        assert not PortfolioItem.objects.filter(order_id=order.pk).exists()
