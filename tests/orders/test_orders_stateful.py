@@ -24,7 +24,8 @@ from payments.services import InsufficientFunds
 from tests.orders.factories import kwork_of, person
 from tests.support import fund, machine_settings, main_of
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+# Minutes in CI on a busy machine: pytest-timeout's 300 s (a deadlock guard) would cut the full run short.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.timeout(1200)]
 BUYERS, SELLERS = 2, 2
 T0 = timezone.datetime(2026, 5, 4, 9, 0, tzinfo=timezone.UTC)
 RESOLUTIONS = [

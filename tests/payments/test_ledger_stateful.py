@@ -165,6 +165,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
 @pytest.mark.django_db
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # minutes in CI on a busy machine; 300 s is a deadlock guard for the others
 def test_p9_random_operations_keep_every_ledger_invariant():
     LedgerMachine.people = [verified(UserFactory()) for _ in range(PEOPLE)]
     for user in LedgerMachine.people:
