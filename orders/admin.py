@@ -82,7 +82,7 @@ class OrderAdmin(admin.ModelAdmin):
             call=lambda order: services.order_cancel_by_staff(
                 order=order,
                 staff_user=request.user,
-                reason="Prohibited content (C7): the order was cancelled by support and refunded in full.",
+                reason="The order concerns a service that is not allowed on the site; it was cancelled and refunded in full.",
             ),
             done_message=lambda n: f"{n} order(s) cancelled and refunded.",
         )

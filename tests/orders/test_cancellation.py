@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts import roles as account_roles
 from accounts.models import Notification
 from orders import rules, selectors, services
 from orders.models import CancellationRequest, Order, OrderEvent
@@ -401,8 +403,7 @@ def test_o9_cancellation_refused_once_delivered_or_finished():
 def test_c7_staff_cancel_with_refund_for_prohibited_content():
     order = make("in_progress")
     staff = person()
-    staff.is_staff = True
-    staff.save()
+    staff.groups.add(Group.objects.get(name=account_roles.SUPPORT))
     services.order_cancel_by_staff(order=order, staff_user=staff, reason="Astrology services are prohibited.")
     order = assert_cancelled(order, by="staff", reason=rules.STAFF_PROHIBITED, counts=False)
     assert order.cancel_comment == "Astrology services are prohibited."
@@ -415,4 +416,20 @@ def test_c7_non_staff_cannot_use_the_staff_cancel():
     before = snapshot(order)
     with pytest.raises(services.DomainError, match=exactly("Only support staff can cancel an order this way.")):
         services.order_cancel_by_staff(order=order, staff_user=order.buyer, reason="x")
+    assert snapshot(order) == before
+
+
+@pytest.mark.parametrize("role", ["moderator", "plain_staff"])
+def test_c7_t6_moderators_and_other_staff_cannot_cancel_orders(role):
+    """T6: cancelling with a refund is Support's back-office work; a moderator (or a bare is_staff account) is
+    refused by the service itself, not only by the pages."""
+    order = make("in_progress")
+    staff = person()
+    staff.is_staff = True
+    staff.save()
+    if role == "moderator":
+        staff.groups.add(Group.objects.get(name=account_roles.MODERATORS))
+    before = snapshot(order)
+    with pytest.raises(services.DomainError, match=exactly("Only support staff can cancel an order this way.")):
+        services.order_cancel_by_staff(order=order, staff_user=staff, reason="Astrology services are prohibited.")
     assert snapshot(order) == before
