@@ -206,3 +206,29 @@ class Notification(models.Model):
     @property
     def is_read(self):
         return self.read_at is not None
+
+
+class StaffAction(models.Model):
+    """T6: the audit log of every staff action (who, what, when, why), read in the back office. Append-only:
+    services write it in the transaction of the action itself."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_actions", null=True, blank=True
+    )
+    action = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=40)
+    target_label = models.CharField(max_length=200, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="staffaction_recent"),
+            models.Index(fields=["target_type", "target_id"], name="staffaction_target"),
+            models.Index(fields=["actor", "-created_at"], name="staffaction_actor"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.target_type}#{self.target_id}"

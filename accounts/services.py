@@ -11,7 +11,7 @@ from django.utils import timezone
 from common.errors import DomainError
 
 from . import logins, rules, selectors
-from .models import AccountChange, Badge, DeletionRequest, Notification, UserBadge
+from .models import AccountChange, Badge, DeletionRequest, Notification, StaffAction, UserBadge
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -256,3 +256,16 @@ def last_seen_touch(*, user):
     now = timezone.now()
     User.objects.filter(pk=user.pk).update(last_seen_at=now)
     user.last_seen_at = now
+
+
+def staff_action_record(*, actor, action, target, reason=""):
+    """T6: one row of the staff audit log for `action` (e.g. "dispute.decide") on `target` (any model instance).
+    Call it inside the service's transaction, so the log and the action commit together."""
+    return StaffAction.objects.create(
+        actor=actor,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        target_label=str(target)[:200],
+        reason=reason or "",
+    )
