@@ -146,4 +146,4 @@ def _bad_why(fact):
 def _facts(seller):
     from .services.recompute import facts_for_sellers
 
-    return facts_for_sellers([_pk(seller)]).get(_pk(seller), [])
+    return facts_for_sellers([_pk(seller)], titles=True).get(_pk(seller), [])

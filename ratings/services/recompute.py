@@ -73,19 +73,15 @@ _FACT_COLUMNS = (
     "cancel_reason",
     "counts_against_seller",
     "arbitration_opened_at",
-    "escrow_hold__refund_cents",
-    "feedback__is_positive",
-    "feedback__removed_at",
-    "title",
 )
 
 
-def fact_from_row(row):
+def fact_from_row(row, *, feedback, refunds, title=""):
     (pk, seller_id, buyer_id, kwork_id, status, placed, started, completed, cancelled, overdue, auto, reason,
-     against, arbitration_at, refund_cents, positive, removed_at, title) = row  # fmt: skip
+     against, arbitration_at) = row  # fmt: skip
     # Arbitration lost: support refunded the buyer in full (cancelled) or in part (completed with a refund).
     lost = arbitration_at is not None and (
-        reason == order_rules.ARBITRATION_REFUND or (status == Order.Status.COMPLETED and (refund_cents or 0) > 0)
+        reason == order_rules.ARBITRATION_REFUND or (status == Order.Status.COMPLETED and refunds.get(pk, 0) > 0)
     )
     return formulas.OrderFact(
         id=pk,
@@ -102,17 +98,33 @@ def fact_from_row(row):
         cancel_reason=reason,
         counts_against_seller=against,
         arbitration_lost=lost,
-        feedback=positive if removed_at is None else None,
+        feedback=feedback.get(pk),
         title=title,
     )
 
 
-def facts_for_sellers(seller_ids):
-    """{seller_id: [OrderFact]} for every order of these sellers (one query)."""
+def facts_for_sellers(seller_ids, *, titles=False):
+    """{seller_id: [OrderFact]} for every order of these sellers, in three indexed queries: the orders (by
+    seller), their visible feedback (the partial index of visible feedback by seller) and the refunds of orders
+    that went to arbitration (few). Joining feedback and escrow holds in one query made PostgreSQL hash the
+    whole tables for every batch."""
+    feedback = dict(
+        Feedback.objects.filter(seller_id__in=seller_ids, removed_at__isnull=True)
+        .order_by()
+        .values_list("order_id", "is_positive")
+    )
+    refunds = dict(
+        Order.objects.filter(
+            seller_id__in=seller_ids, arbitration_opened_at__isnull=False, escrow_hold__isnull=False
+        )
+        .order_by()
+        .values_list("id", "escrow_hold__refund_cents")
+    )
     facts = defaultdict(list)
-    rows = Order.objects.filter(seller_id__in=seller_ids).order_by().values_list(*_FACT_COLUMNS)
+    columns = (*_FACT_COLUMNS, "title") if titles else _FACT_COLUMNS
+    rows = Order.objects.filter(seller_id__in=seller_ids).order_by().values_list(*columns)
     for row in rows.iterator(chunk_size=5000):
-        fact = fact_from_row(row)
+        fact = fact_from_row(row[:14], feedback=feedback, refunds=refunds, title=row[14] if titles else "")
         facts[fact.seller_id].append(fact)
     return facts
 
