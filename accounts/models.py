@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from common.storage import random_name
+from common.storage import PrivateStorage, random_name
 
 from . import logins, rules
 
@@ -232,3 +232,53 @@ class StaffAction(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.target_type}#{self.target_id}"
+
+
+# --- identity checks (A12) -------------------------------------------------------------------------------
+
+# No url_name: a document has no URL at all; Support reads it through arbitration's logged view.
+identity_documents = PrivateStorage()
+
+
+def _identity_document_path(instance, filename):
+    return random_name("identity", filename)
+
+
+class IdentityCheck(models.Model):
+    """A12: a seller's identity document waiting for Support, and the decision. The file is deleted
+    `rules.IDENTITY_DOCUMENT_KEEP_DAYS` after the decision (`delete_after`); the row stays as the record."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_checks")
+    document = models.FileField(upload_to=_identity_document_path, storage=identity_documents, blank=True)
+    document_name = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    delete_after = models.DateTimeField(null=True, blank=True)
+    document_deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status="pending"), name="identitycheck_one_pending"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="identitycheck_queue"),
+            models.Index(
+                fields=["delete_after"], condition=~models.Q(document=""), name="identitycheck_purge_due"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Identity check #{self.pk} of {self.user_id}"

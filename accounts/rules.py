@@ -52,3 +52,7 @@ EMAIL_NOTIFICATION_KINDS = frozenset(
         NotificationKind.REQUEST_DIGEST,
     }
 )
+
+# A12: an identity document is deleted this many days after staff decide on it (a beat job; `identity_purge_check`).
+IDENTITY_DOCUMENT_KEEP_DAYS = 30
+IDENTITY_BADGE_CODE = "verified-specialist"  # A10: the badge an approved identity check grants
