@@ -58,7 +58,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from messaging import selectors, services  # noqa: E402
+from messaging import rules, services  # noqa: E402
 from messaging.models import Conversation, Message  # noqa: E402
 
 COMMAND = "  ".join(["$", ".venv/bin/python", *sys.argv])
@@ -166,8 +166,20 @@ def main():
         f"load average {os.getloadavg()}; {messages:,} messages, {conversations:,} conversations, hub has {mine:,}"
     )
 
-    page = selectors.inbox_page(user=hub)
-    explain("inbox page (5,000 conversations)", str(page.object_list.query))
+    order = ("-last_message_at", "-id")
+    base = Conversation.objects.filter(last_message__isnull=False)
+    ids = []
+    for label, side in (("buyer", {"buyer": hub}), ("seller", {"seller": hub})):
+        side_qs = base.filter(**side).order_by(*order).values_list("id", flat=True)[: rules.INBOX_PAGE_SIZE]
+        explain(f"inbox page, the hub's first page as {label}", *side_qs.query.sql_with_params())
+        ids += list(side_qs)
+    q_inbox, p_inbox = (
+        Conversation.objects.filter(id__in=ids)
+        .select_related("buyer", "seller", "last_message")
+        .order_by(*order)[: rules.INBOX_PAGE_SIZE]
+        .query.sql_with_params()
+    )
+    explain("inbox page: the merged page with people and last messages", q_inbox, p_inbox)
     sql_unread, params_unread = (
         Conversation.objects.filter(Q(buyer=hub, buyer_unread__gt=0) | Q(seller=hub, seller_unread__gt=0))
         .values("id")

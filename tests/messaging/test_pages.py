@@ -238,3 +238,27 @@ def test_demo_conversations(db):
     before = Message.objects.count()
     call_command("seed_demo", stdout=io.StringIO())
     assert Message.objects.count() == before
+
+
+def test_m1_inbox_pages_merge_both_sides_latest_first():
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from messaging import selectors
+
+    user = seller_with_kwork()
+    t0 = timezone.now()
+    made = []
+    for i in range(rules.INBOX_PAGE_SIZE + 7):
+        with time_machine.travel(t0 + timedelta(minutes=i), tick=False):
+            if i % 3 == 0:  # the user as a buyer
+                made.append(start(buyer=user).pk)
+            else:  # the user as the seller
+                made.append(start(seller=user).pk)
+    first = selectors.inbox_page(user=user, page=1)
+    second = selectors.inbox_page(user=user, page=2)
+    assert first.paginator.count == len(made)
+    shown = [c.pk for c in first.object_list] + [c.pk for c in second.object_list]
+    assert shown == list(reversed(made))
