@@ -41,7 +41,6 @@ R11 buyer level by purchases (completed orders bought), Super buyer by purchases
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
 
 from orders.rules import AUTO_UNACCEPTED
 
@@ -74,38 +73,25 @@ class OrderFact:
     feedback: bool | None = None
     title: str = field(default="", compare=False)
 
-    @cached_property
-    def is_completed(self):
-        return self.status == COMPLETED
+    # Derived once at construction (plain attributes: read many times by every window).
+    is_completed: bool = field(init=False, repr=False, compare=False)
+    finished_at: datetime | None = field(init=False, repr=False, compare=False)
+    not_started_in_time: bool = field(init=False, repr=False, compare=False)
+    cancelled_against_seller: bool = field(init=False, repr=False, compare=False)
+    failed: bool = field(init=False, repr=False, compare=False)
+    is_rated: bool = field(init=False, repr=False, compare=False)
+    completed_ok: bool = field(init=False, repr=False, compare=False)  # R10 "successfully completed"
 
-    @cached_property
-    def finished_at(self):
-        return self.completed_at if self.status == COMPLETED else self.cancelled_at
-
-    @cached_property
-    def is_finished(self):
-        return self.status in (COMPLETED, CANCELLED)
-
-    @cached_property
-    def not_started_in_time(self):
-        return self.status == CANCELLED and self.auto_cancelled and self.cancel_reason == AUTO_UNACCEPTED
-
-    @cached_property
-    def cancelled_against_seller(self):
-        return self.status == CANCELLED and self.counts_against_seller
-
-    @cached_property
-    def failed(self):
-        return self.cancelled_against_seller or self.arbitration_lost
-
-    @cached_property
-    def is_rated(self):
-        return self.is_completed or self.failed
-
-    @cached_property
-    def completed_ok(self):
-        """Completed and not lost in arbitration (R10 "successfully completed")."""
-        return self.is_completed and not self.arbitration_lost
+    def __post_init__(self):
+        completed = self.status == COMPLETED
+        cancelled = self.status == CANCELLED
+        self.is_completed = completed
+        self.finished_at = self.completed_at if completed else self.cancelled_at
+        self.not_started_in_time = cancelled and self.auto_cancelled and self.cancel_reason == AUTO_UNACCEPTED
+        self.cancelled_against_seller = cancelled and self.counts_against_seller
+        self.failed = self.cancelled_against_seller or self.arbitration_lost
+        self.is_rated = completed or self.failed
+        self.completed_ok = completed and not self.arbitration_lost
 
 
 def _order_key(fact):
