@@ -81,6 +81,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
     portfolio_consent_at = models.DateTimeField(null=True, blank=True)
     # O1: the "Order now" form's one-time key, so a double click places one order (unique per buyer when set).
     placement_key = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # O12: the Kwork as it was when ordered (title, description, volume, price, lead time, options), for the case file.
+    kwork_snapshot = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-placed_at", "-id"]

@@ -65,12 +65,15 @@ def order_open_arbitration(*, order, user, description):
 
 
 @transaction.atomic
-def order_arbitration_resolve(*, order, staff_user, refund_cents, reasoning):
+def order_arbitration_resolve(*, order, staff_user, refund_cents, reasoning, agreed=False):
     """O12 hook for the arbitration app: support's final decision on an order in arbitration. refund_cents = 0
     pays everything to the seller (completed, shares as on completion), = the total refunds everything
     (cancelled), anything between splits the escrow (completed, the rest paid to the seller as a sale).
-    Recorded with its reasoning."""
-    if staff_user is None or not (staff_user.is_superuser or account_roles.is_support(staff_user)):
+    Recorded with its reasoning. agreed=True: both parties proposed this same split, so it settles without
+    staff (staff_user is then None)."""
+    if not agreed and (
+        staff_user is None or not (staff_user.is_superuser or account_roles.is_support(staff_user))
+    ):
         raise DomainError("Only support staff can decide an arbitration.")
     order = order_lock(order)
     refuse_state(order, S.IN_ARBITRATION)

@@ -18,6 +18,23 @@ from ..models import Order, OrderLine
 from .common import Event, event, notify, now
 
 
+def _kwork_snapshot(kwork, quote):
+    """O12: what the buyer saw when ordering, kept for a dispute's case file (the Kwork may change later)."""
+    return {
+        "title": kwork.title,
+        "description": kwork.description,
+        "volume": kwork.volume,
+        "price_cents": kwork.price_cents,
+        "lead_time_days": kwork.lead_time_days,
+        "instructions": kwork.instructions,
+        "package": quote.package.tier if quote.package else "",
+        "lines": [
+            {"kind": line.kind, "title": line.title, "quantity": line.quantity, "amount_cents": line.amount_cents}
+            for line in quote.lines
+        ],
+    }
+
+
 def _place(*, buyer, kwork, quote, at, key="", title=""):
     refusal = kwork.order_refusal(buyer)
     if refusal:
@@ -37,6 +54,7 @@ def _place(*, buyer, kwork, quote, at, key="", title=""):
         placed_at=at,
         last_activity_at=at,
         placement_key=key,
+        kwork_snapshot=_kwork_snapshot(kwork, quote),
     )
     OrderLine.objects.bulk_create(
         OrderLine(
