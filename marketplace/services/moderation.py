@@ -13,6 +13,7 @@ from ..selectors import seller_profile
 from ..weekends import is_weekend_window
 from ._notify import notify_on_commit
 from .kworks import _apply_data
+from .portfolio import kwork_portfolio_sync
 
 Status = Kwork.Status
 
@@ -50,6 +51,8 @@ def kwork_approve(*, kwork, moderator, version=None):
         kwork.reject_reason, kwork.reject_note = "", ""
         kwork.moderated_at, kwork.moderated_by = now, moderator
         kwork.save()
+        kwork_portfolio_sync(kwork=kwork)  # C11(a): the approved changes may move it to another category
+        kwork.refresh_from_db(fields=["portfolio_paused", "auto_paused"])
         catalogue_changed()
         notify_on_commit(
             user=kwork.seller,

@@ -300,3 +300,14 @@ def test_c14_portfolio_file_is_cacheable_once_consent_cannot_be_withdrawn_and_go
     assert client.get(item.url).status_code == 404
     assert client.get("/files/portfolio/1/nothing.png").status_code == 404
     assert not PortfolioItem.objects.exists()
+
+
+def test_c11a_approved_changes_that_move_the_kwork_out_of_the_category_lift_the_pause(pkwork, seller, kwork_data):
+    completed(pkwork, True)
+    assert fresh(pkwork).portfolio_paused
+    marketplace_services.kwork_update(seller=seller, kwork=fresh(pkwork), data=kwork_data())
+    marketplace_services.kwork_submit(seller=seller, kwork=fresh(pkwork))
+    assert fresh(pkwork).pending_changes and fresh(pkwork).portfolio_paused
+    moderator = in_group(verified(UserFactory(is_staff=True)), "Moderators")
+    kwork = marketplace_services.kwork_approve(kwork=fresh(pkwork), moderator=moderator)
+    assert not kwork.portfolio_paused and not kwork.auto_paused and fresh(pkwork).is_listed
