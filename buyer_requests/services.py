@@ -230,7 +230,9 @@ def request_offer_create(*, request, seller, message, kwork=None, individual=Non
     try:
         with transaction.atomic():
             request = (
-                BuyerRequest.objects.select_for_update().select_related("subcategory__parent").get(pk=request.pk)
+                BuyerRequest.objects.select_for_update(of=("self",))
+                .select_related("subcategory__parent")
+                .get(pk=request.pk)
             )
             refusal = offer_refusal(request=request, seller=seller)
             if refusal:
