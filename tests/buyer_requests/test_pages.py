@@ -280,3 +280,17 @@ def test_q4_the_request_page_queries_equal_for_1_and_50_offers(client, buyer, lo
         services.request_offer_create(request=request, seller=s, message="Another.", kwork=k)
     assert RequestOffer.objects.count() == 50
     assert _count(client, request.get_absolute_url()) == one
+
+
+def test_q1_q2_dashboard_cards(client, buyer, seller, logos, moderator, kwork, design):
+    request = active_request(buyer, logos, moderator)
+    services.request_offer_create(request=request, seller=seller, message="Mine.", kwork=kwork)
+    client.force_login(buyer)
+    html = client.get(reverse("accounts:dashboard")).content.decode()
+    assert 'data-testid="requests-card-buyer"' in html and "1 offer</strong> you have not ordered yet" in html
+    seller.mode = "seller"
+    seller.save(update_fields=["mode"])
+    services.subscriptions_set(seller=seller, categories=[design])
+    client.force_login(seller)
+    html = client.get(reverse("accounts:dashboard")).content.decode()
+    assert 'data-testid="requests-card-seller"' in html and "open request in your categories" in html
