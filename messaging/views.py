@@ -108,8 +108,9 @@ def send(request, pk):
             form.add_error("files" if exc.field == "files" else "text", exc.message)
         else:
             if request.htmx:
+                conversation.refresh_from_db()  # the M2 notice is re-drawn with the answer
                 context = _new_messages_context(request, conversation, _int(request.POST.get("after")))
-                context["form"] = MessageForm()
+                context.update(form=MessageForm(), role=conversation.party_of(request.user))
                 return render(request, "messaging/partials/sent.html", context)
             return redirect(reverse("messaging:conversation", args=[conversation.pk]) + "#composer")
     if request.htmx:

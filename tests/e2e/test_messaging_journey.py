@@ -73,6 +73,7 @@ def test_m1_m2_m3_buyer_writes_from_a_kwork_page_seller_answers_block_and_unbloc
     sergio.wait_for_selector(f"#thread-list >> text={ANSWER[:30]}")
     assert sergio.evaluate("window.__noReload") == 1, marker
     assert sergio.input_value("#composer textarea[name=text]") == ""
+    assert sergio.locator("[data-testid=answer-due]").count() == 0  # the deadline notice went with the answer
     conversation.refresh_from_db()
     assert conversation.answer_due_at is None
     both_widths(sergio, shot, "seller-answered")
@@ -102,6 +103,7 @@ def test_m1_m2_m3_buyer_writes_from_a_kwork_page_seller_answers_block_and_unbloc
     sergio.fill("#composer textarea[name=text]", "Sorry for the wait, yes of course!")
     sergio.click("[data-testid=send-message]")
     sergio.wait_for_selector("#thread-list >> text=Sorry for the wait")
+    assert sergio.locator("[data-testid=answer-blocked]").count() == 0
     assert not Kwork.objects.filter(seller=seller, answer_blocked=True).exists()
     anonymous.goto("/search/?q=logo")
     assert kwork.title in anonymous.content()
