@@ -283,8 +283,15 @@ def users_recompute_on_commit(*, seller_ids=(), buyer_ids=()):
     from ..tasks import ratings_recompute_users
 
     sellers, buyers = sorted(set(seller_ids)), sorted(set(buyer_ids))
+
+    def queue():
+        try:
+            ratings_recompute_users.delay(seller_ids=sellers, buyer_ids=buyers)
+        except Exception:  # the broker is down: the action itself is done; the nightly pass catches up
+            logger.exception("ratings: could not queue the recalculation of %s / %s", sellers, buyers)
+
     if sellers or buyers:
-        transaction.on_commit(lambda: ratings_recompute_users.delay(seller_ids=sellers, buyer_ids=buyers))
+        transaction.on_commit(queue)
 
 
 def orders_recompute_on_commit(*, order_ids):
