@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import User
+from accounts.penalties import auto_penalty_for_message
 from accounts.roles import is_support
 from accounts.rules import NotificationKind
-from common.contacts import ensure_no_contacts
 from common.errors import DomainError
 from common.uploads import validate_attachment
 from marketplace.models import Kwork
@@ -53,7 +53,7 @@ def conversation_refusal(*, buyer, seller):
     return NO_ACTIVE_KWORK
 
 
-def _check_message(text, files):
+def _check_message(text, files, *, author, evidence_url=""):
     text = (text or "").strip()
     files = [f for f in (files or ()) if f]
     if not text and not files:
@@ -62,7 +62,9 @@ def _check_message(text, files):
         raise DomainError(
             f"The message is too long: at most {rules.MESSAGE_MAX_LENGTH:,} characters.", field="text"
         )
-    ensure_no_contacts(text, what="Your message", field="text")  # M3: no exception outside orders
+    # M3, M4: contact details (no exception outside orders), payment offered outside the site, profanity: refused,
+    # with a warning the first time and a block on a repeat (committed although the message is not sent).
+    auto_penalty_for_message(author=author, text=text, evidence_url=evidence_url)
     if len(files) > rules.MAX_FILES_PER_MESSAGE:
         raise DomainError(f"You can attach at most {rules.MAX_FILES_PER_MESSAGE} files at once.", field="files")
     for upload in files:
@@ -79,7 +81,7 @@ def conversation_start(*, buyer, seller, text, files=(), now=None):
     refusal = conversation_refusal(buyer=buyer, seller=seller)
     if refusal:
         raise DomainError(refusal)
-    _check_message(text, files)
+    _check_message(text, files, author=buyer)
     with transaction.atomic():
         conversation, _ = Conversation.objects.get_or_create(buyer=buyer, seller=seller)
         return message_send(conversation=conversation, author=buyer, text=text, files=files, now=now)
@@ -106,7 +108,9 @@ def _clear_deadline(conversation):
 def message_send(*, conversation, author, text, files=(), now=None):
     """M1/M3/M5: a message in a conversation. Starts the M2 clock when the buyer's message is new, stops it
     (and lifts the block) when the seller answers, and notifies the other party (A11, batched)."""
-    text, files = _check_message(text, files)
+    text, files = _check_message(
+        text, files, author=author, evidence_url=reverse("messaging:conversation", args=[conversation.pk])
+    )
     at = _now(now)
     with transaction.atomic():
         conversation = (
@@ -203,6 +207,14 @@ def message_spam_mark(*, message, staff, spam=True, now=None):
         message.save(update_fields=["is_spam", "spam_marked_by", "spam_marked_at"])
         if spam:
             FirstResponse.objects.filter(message=message).update(voided=True)
+            # T2: a warning the first time, a block on a repeat; waits in the review queue
+            auto_penalty_for_message(
+                author=message.author,
+                text=message.text,
+                spam=True,
+                evidence_url=reverse("messaging:conversation", args=[conversation.pk]),
+                now=at,
+            )
             if conversation.awaiting_message_id == message.pk:
                 was_blocking = conversation.blocked_at is not None
                 _clear_deadline(conversation)
@@ -259,19 +271,20 @@ def answer_deadline_sweep(*, now=None, batch_size=rules.SWEEP_BATCH_SIZE):
             counting = {
                 user.pk for user in User.objects.filter(pk__in=set(authors.values())) if sender_counts(user)
             }
-            blocked, voided = [], []
+            blocked, voided = [], []  # a message of a sender blocked since does not count: voided
             for conversation in batch:
-                if authors.get(conversation.awaiting_message_id) in counting:
-                    conversation.blocked_at = at
-                    blocked.append(conversation)
-                else:
-                    voided.append(conversation.awaiting_message_id)
-                    conversation.awaiting_message = None
-                conversation.answer_due_at = conversation.reminder_due_at = None
-            Conversation.objects.bulk_update(
-                batch, ["blocked_at", "awaiting_message", "answer_due_at", "reminder_due_at"]
+                counts = authors.get(conversation.awaiting_message_id) in counting
+                (blocked if counts else voided).append(conversation)
+            # Two plain UPDATEs (the values are the same for every row of each kind), not a CASE per row.
+            Conversation.objects.filter(pk__in=[c.pk for c in blocked]).update(
+                blocked_at=at, answer_due_at=None, reminder_due_at=None
             )
-            FirstResponse.objects.filter(message_id__in=voided).update(voided=True)
+            Conversation.objects.filter(pk__in=[c.pk for c in voided]).update(
+                awaiting_message=None, answer_due_at=None, reminder_due_at=None
+            )
+            FirstResponse.objects.filter(message_id__in=[c.awaiting_message_id for c in voided]).update(
+                voided=True
+            )
             newly = sellers_answer_block_set(seller_ids=[c.seller_id for c in blocked], blocked=True, now=at)
             if newly:
                 account_services.notifications_send_many(
