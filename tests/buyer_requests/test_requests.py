@@ -115,7 +115,9 @@ def test_q1_reject_without_a_reason_and_activating_twice_are_refused(buyer, logo
         services.request_activate(request=request, moderator=moderator)
 
 
-def test_q1_the_24_hour_timer_open_just_before_the_deadline_expired_at_it(buyer, logos, moderator, seller, kwork):
+def test_q1_the_24_hour_timer_open_just_before_the_deadline_expired_at_it(
+    buyer, logos, moderator, seller, kwork, seller2, banners
+):
     start = timezone.now().replace(microsecond=0)
     with at(start):
         request = active_request(buyer, logos, moderator)
@@ -125,8 +127,11 @@ def test_q1_the_24_hour_timer_open_just_before_the_deadline_expired_at_it(buyer,
         request.refresh_from_db()
         assert request.is_open()
         services.request_offer_create(request=request, seller=seller, message="I can do this.", kwork=kwork)
+    late = KworkFactory(seller=seller2, category=banners)
     with at(deadline):
         assert not request.is_open()  # the deadline decides, before the sweep runs
+        with pytest.raises(DomainError, match=exactly(services.CLOSED_REFUSAL)):
+            services.request_offer_create(request=request, seller=seller2, message="Too late.", kwork=late)
         assert services.requests_expire() == 1
     request.refresh_from_db()
     assert request.status == Status.EXPIRED
