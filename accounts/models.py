@@ -52,6 +52,9 @@ class User(AbstractUser):
     username_changed_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True, db_index=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # T1: the block in force, kept in step with the user's penalties by accounts.penalties (read on every request).
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    blocked_permanently = models.BooleanField(default=False)
 
     objects = CaseInsensitiveUserManager()
 
@@ -87,6 +90,11 @@ class User(AbstractUser):
     @property
     def skills_list(self):
         return [skill.strip() for skill in self.skills.split(",") if skill.strip()]
+
+    @property
+    def is_blocked(self):
+        """T1: a temporary block not yet over, or a permanent one."""
+        return self.blocked_permanently or (self.blocked_until is not None and self.blocked_until > timezone.now())
 
     @property
     def initials(self):
@@ -282,3 +290,161 @@ class IdentityCheck(models.Model):
 
     def __str__(self):
         return f"Identity check #{self.pk} of {self.user_id}"
+
+
+# --- penalties, reports and appeals (T1, T2, M3, M4) -----------------------------------------------------------
+
+appeal_files = PrivateStorage()
+
+
+def _appeal_file_path(instance, filename):
+    return random_name("appeals", filename)
+
+
+class Penalty(models.Model):
+    """T1: a warning, a temporary block or a permanent block. Given by staff (`given_by`) or by the site
+    (`automatic`, M3/M4/T2), in which case it waits in the review queue until staff confirm or lift it."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", "Warning"
+        TEMPORARY = "temporary", "Temporary block"
+        PERMANENT = "permanent", "Permanent block"
+
+    class Rule(models.TextChoices):
+        CONTACTS = "contacts", "Contact details shared"
+        PAYMENT_OUTSIDE = "payment_outside", "Payment offered outside the site"
+        DEALING_OUTSIDE = "dealing_outside", "Dealing outside the site"
+        SPAM = "spam", "Spam or unauthorised advertising"
+        PROFANITY = "profanity", "Profanity or rudeness"
+        FRAUD = "fraud", "Fraud or another gross violation"
+        OTHER = "other", "Other breach of the rules"
+
+    class Status(models.TextChoices):
+        REVIEW = "review", "Waiting for review"
+        ACTIVE = "active", "In force"
+        LIFTED = "lifted", "Lifted"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="penalties")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    rule = models.CharField(max_length=20, choices=Rule.choices)
+    evidence_url = models.CharField(max_length=300, blank=True)
+    reason = models.TextField(max_length=3000)
+    automatic = models.BooleanField(default=False)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    block_days = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="penalty_queue"),
+            models.Index(fields=["user", "-created_at"], name="penalty_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk} for {self.user_id}"
+
+    @property
+    def is_block(self):
+        return self.kind != self.Kind.WARNING
+
+
+class Offence(models.Model):
+    """M3, M4: a message the site refused (contact details, payment offered outside the site, profanity). The
+    automatic steps count these: contact details are refused a few times before a warning (people learn the rule
+    from the refusal), the other rules warn at once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="offences")
+    rule = models.CharField(max_length=20, choices=Penalty.Rule.choices)
+    evidence_url = models.CharField(max_length=300, blank=True)
+    fragment = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "rule", "created_at"], name="offence_user_rule")]
+
+    def __str__(self):
+        return f"{self.rule} by {self.user_id}"
+
+
+class Report(models.Model):
+    """T2, M3: any user reports a message, a Kwork or a profile; Support handles it in the same queue."""
+
+    class Target(models.TextChoices):
+        MESSAGE = "message", "Message"
+        KWORK = "kwork", "Kwork"
+        PROFILE = "profile", "Profile"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACTED = "acted", "Penalty given"
+        DISMISSED = "dismissed", "Dismissed"
+
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made")
+    target_kind = models.CharField(max_length=10, choices=Target.choices)
+    target_id = models.PositiveBigIntegerField()
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_received"
+    )
+    target_url = models.CharField(max_length=300)
+    target_label = models.CharField(max_length=200)
+    reason = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    penalty = models.ForeignKey(Penalty, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "target_kind", "target_id"],
+                condition=models.Q(status="open"),
+                name="report_one_open_per_reporter",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="report_queue")]
+
+    def __str__(self):
+        return f"Report #{self.pk} on {self.target_label}"
+
+
+class Appeal(models.Model):
+    """T1: one appeal per penalty, with text and an optional file, decided by a staff member other than the
+    penalty's author."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        GRANTED = "granted", "Granted (penalty lifted)"
+        REJECTED = "rejected", "Rejected"
+
+    penalty = models.OneToOneField(Penalty, on_delete=models.CASCADE, related_name="appeal")
+    text = models.TextField(max_length=3000)
+    file = models.FileField(upload_to=_appeal_file_path, storage=appeal_files, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="appeal_queue")]
+
+    def __str__(self):
+        return f"Appeal #{self.pk} on penalty #{self.penalty_id}"

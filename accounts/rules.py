@@ -56,3 +56,16 @@ EMAIL_NOTIFICATION_KINDS = frozenset(
 # A12: an identity document is deleted this many days after staff decide on it (a beat job; `identity_purge_check`).
 IDENTITY_DOCUMENT_KEEP_DAYS = 30
 IDENTITY_BADGE_CODE = "verified-specialist"  # A10: the badge an approved identity check grants
+
+# T1, T2, M3, M4: penalties. A temporary block lasts BLOCK_BASE_DAYS, doubling with each earlier temporary block of
+# the same person; the site's own steps give a warning for a first offence and a block for a repeat.
+BLOCK_BASE_DAYS = 3
+PENALTY_REASON_MAX_LENGTH = 3000
+APPEAL_TEXT_MAX_LENGTH = 3000
+REPORT_REASON_MAX_LENGTH = 2000
+RATE_REPORT = "10/h"
+RATE_APPEAL = "5/h"
+# M3: refused messages with contact details before the site warns (the refusal itself explains the rule), counted
+# over this many days.
+CONTACT_REFUSALS_BEFORE_WARNING = 2
+OFFENCE_WINDOW_DAYS = 30

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import order_views, views
+from . import order_views, penalty_urls, views
 
 app_name = "backoffice"
 
@@ -11,3 +11,4 @@ urlpatterns = [
     path("orders/", order_views.order_find, name="order_find"),
     path("orders/<int:pk>/cancel/", order_views.order_cancel, name="order_cancel"),
 ]
+urlpatterns += penalty_urls.backoffice_urlpatterns  # T1, T2, M3, M4

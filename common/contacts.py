@@ -79,3 +79,26 @@ def ensure_no_contacts(text, *, what="This text", field=None):
             "handles and outside links are not allowed: all contact goes through the site.",
             field=field,
         )
+
+
+# M3, second half: offering payment outside the site. Phrases, not single words ("PayPal" alone may describe a
+# checkout the buyer wants built); each pattern needs a payment verb or an "outside the site" turn.
+PAYMENT_OFFER_RES = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\bpay(?:ing|ment)?\s+(?:me\s+|you\s+)?(?:directly|outside|off[- ]?site|off\s+the\s+(?:site|platform))",
+        r"\b(?:pay|send|transfer)\s+(?:me\s+|you\s+|it\s+|the\s+money\s+)?(?:by|via|through|over|with|to)\s+"
+        r"(?:my\s+|your\s+)?(?:paypal|western\s+union|bank\s+transfer|bank\s+account|my\s+card|crypto|bitcoin|usdt)",
+        r"\boutside\s+(?:of\s+)?(?:the\s+|this\s+)?(?:site|platform|gigly)\b",
+        r"\b(?:avoid|skip|save|without)\s+(?:the\s+)?(?:site'?s?\s+|platform'?s?\s+)?(?:fees?|commission)\b",
+        r"\b(?:cheaper|discount)\s+(?:if\s+you\s+pay|outside|directly)",
+    )
+]
+
+
+def find_payment_offers(text):
+    """The fragments of `text` that offer payment outside the site (empty list when clean)."""
+    if not text:
+        return []
+    found = [(m.start(), m.group(0)) for pattern in PAYMENT_OFFER_RES for m in pattern.finditer(text)]
+    return [fragment for _, fragment in sorted(found)]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("common.urls")),
     path("", include("accounts.urls")),
     path("backoffice/", include("arbitration.urls")),
+    path("", include("arbitration.penalty_urls")),
     path("", include("payments.urls")),
     path("", include("orders.urls")),
     path("", include("ratings.urls")),

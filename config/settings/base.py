@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.LastSeenMiddleware",
+    "accounts.blocking.BlockedUserMiddleware",  # T1: a blocked user reads but does not act
 ]
 
 ROOT_URLCONF = "config.urls"

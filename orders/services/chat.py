@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from accounts.penalties import auto_penalty_for_message
 from accounts.rules import NotificationKind
 from common.contacts import ensure_no_contacts
 from common.errors import DomainError
@@ -16,10 +17,22 @@ def _preview(text):
     return (text[:limit] + "…") if len(text) > limit else text
 
 
-@transaction.atomic
 def order_message_send(*, order, author, text, files=()):
     """The order's chat. M3: contact details are refused unless the order is in progress; M5: files per C6.
     Counts as activity (O8) and notifies the other party ("new_message")."""
+    if order.party_of(author) is not None:
+        # M3, M4: screened before the transaction, so the warning or block stands although the message is refused
+        auto_penalty_for_message(
+            author=author,
+            text=(text or "").strip(),
+            contacts_allowed=order.status == S.IN_PROGRESS,
+            evidence_url=order.get_absolute_url(),
+        )
+    return _order_message_send(order=order, author=author, text=text, files=files)
+
+
+@transaction.atomic
+def _order_message_send(*, order, author, text, files=()):
     order = Order.objects.select_related("buyer", "seller").get(pk=order.pk)
     if order.party_of(author) is None:
         raise DomainError("Only the buyer and the seller of this order can write here.")
