@@ -37,6 +37,7 @@ class NotificationKind:
     KWORK_AUTOPAUSE = "kwork_autopause"
     BUYER_REQUEST = "buyer_request"  # Q1, Q3: the buyer's request moderated, a new offer on it
     REQUEST_DIGEST = "request_digest"  # Q2: new requests in a seller's categories, one digest per interval
+    SUPPORT_TICKET = "support_ticket"  # T3: an answer on a ticket (to the user), a new message (to staff)
 
 
 # A11: the events that also send an e-mail (when the user has not turned e-mail off).
@@ -50,6 +51,7 @@ EMAIL_NOTIFICATION_KINDS = frozenset(
         NotificationKind.ARBITRATION_DECISION,
         NotificationKind.ACCOUNT,
         NotificationKind.REQUEST_DIGEST,
+        NotificationKind.SUPPORT_TICKET,
     }
 )
 

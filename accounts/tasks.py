@@ -27,3 +27,11 @@ def notifications_purge():
     from .services import notifications_purge as purge
 
     return purge()
+
+
+@shared_task
+def identity_documents_purge():
+    """A12: delete the identity documents past their deadline (IDENTITY_DOCUMENT_KEEP_DAYS after the decision)."""
+    from .identity import identity_documents_purge as purge
+
+    return purge()

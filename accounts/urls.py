@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import identity_views, views
 
 app_name = "accounts"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("account/settings/", views.settings_view, name="settings"),
     path("account/login/", views.username_change, name="username_change"),
+    path("account/identity/", identity_views.identity_view, name="identity"),
     path("account/delete/", views.deletion_request, name="deletion_request"),
     path("account/mode/", views.mode_switch, name="mode_switch"),
     path("notifications/", views.notifications, name="notifications"),

@@ -130,3 +130,97 @@ class DisputeProposal(models.Model):
 
     def __str__(self):
         return f"{self.get_side_display()} proposes {self.refund_cents} on {self.dispute}"
+
+
+# --- support tickets (T3) ---------------------------------------------------------------------------------
+
+# Attachments are private (C6): the ticket's download view checks who asks.
+ticket_files = PrivateStorage(url_name="tickets:file")
+
+
+def _ticket_file_path(instance, filename):
+    return random_name(f"tickets/{instance.message.ticket_id}", filename)
+
+
+class Ticket(models.Model):
+    """A user's question to Support (T3): a conversation with staff, with staff-only notes. `auto_close_at` is
+    the indexed deadline of the beat job: a ticket waiting for the user or resolved closes by itself then."""
+
+    class Topic(models.TextChoices):
+        ORDER = "order", "An order"
+        PAYMENTS = "payments", "Payments and withdrawals"
+        ACCOUNT = "account", "My account"
+        KWORKS = "kworks", "Kworks and moderation"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        WAITING = "waiting", "Waiting for the user"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+
+    class CloseReason(models.TextChoices):
+        RESOLVED = "resolved", "Resolved"
+        INACTIVE = "inactive", "No answer"
+        DUPLICATE = "duplicate", "Duplicate"
+        ABUSIVE = "abusive", "Abusive"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tickets")
+    order = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    topic = models.CharField(max_length=10, choices=Topic.choices)
+    subject = models.CharField(max_length=150)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    close_reason = models.CharField(max_length=10, choices=CloseReason.choices, blank=True)
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    first_answer_due = models.DateTimeField()
+    first_answered_at = models.DateTimeField(null=True, blank=True)
+    last_staff_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    auto_close_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="ticket_queue"),
+            models.Index(fields=["user", "-updated_at"], name="ticket_user"),
+            models.Index(
+                fields=["auto_close_at"], condition=models.Q(auto_close_at__isnull=False), name="ticket_due"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Ticket #{self.pk}: {self.subject}"
+
+
+class TicketMessage(models.Model):
+    """One message of a ticket. `internal` ones are staff notes the user never sees."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_staff = models.BooleanField(default=False)
+    internal = models.BooleanField(default=False)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticketmessage_thread")]
+
+    def __str__(self):
+        return f"Message #{self.pk} on ticket #{self.ticket_id}"
+
+
+class TicketAttachment(models.Model):
+    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_ticket_file_path, storage=ticket_files)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import order_views, penalty_urls, views
+from . import order_views, penalty_urls, support_urls, views
 
 app_name = "backoffice"
 
@@ -12,3 +12,4 @@ urlpatterns = [
     path("orders/<int:pk>/cancel/", order_views.order_cancel, name="order_cancel"),
 ]
 urlpatterns += penalty_urls.backoffice_urlpatterns  # T1, T2, M3, M4
+urlpatterns += support_urls.backoffice_urlpatterns  # T3, A12, T6

@@ -8,12 +8,13 @@ from accounts.roles import support_required
 from common.backoffice import decide, status_queue
 from common.errors import DomainError
 
-from . import rules, selectors
+from . import overview, rules
 
 
 @support_required
 def index(request):
-    return render(request, "backoffice/index.html", {"counts": selectors.overview_counts()})
+    """T6: the home of the back office: every queue with its count and the age of its oldest item."""
+    return render(request, "backoffice/index.html", {"queues": overview.backoffice_queues()})
 
 
 @support_required

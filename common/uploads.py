@@ -89,3 +89,12 @@ def _verify_image(upload):
 def validate_image(upload):
     """An image (avatar, gallery): one of the C6 image types, checked by content, at most 4 MB."""
     return validate_attachment(upload, allowed={ext: ALLOWED_TYPES[ext] for ext in IMAGE_EXTENSIONS})
+
+
+# A12 only: an identity document may also be a PDF (recognised by its "%PDF" magic bytes, like every type here).
+IDENTITY_DOCUMENT_TYPES = {**{ext: ALLOWED_TYPES[ext] for ext in IMAGE_EXTENSIONS}, "pdf": {"application/pdf"}}
+
+
+def validate_identity_document(upload):
+    """An identity document (A12): an image or a PDF, checked by content, at most 4 MB."""
+    return validate_attachment(upload, allowed=IDENTITY_DOCUMENT_TYPES)

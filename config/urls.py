@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("backoffice/", include("arbitration.urls")),
     path("", include("arbitration.penalty_urls")),
+    path("", include("arbitration.ticket_urls")),
     path("", include("payments.urls")),
     path("", include("orders.urls")),
     path("", include("ratings.urls")),
