@@ -246,3 +246,11 @@ def test_m2_the_sweep_works_in_batches():
         assert services.answer_deadline_sweep(batch_size=2) == 5
     assert all(blocked(s) for s in sellers)
     assert Conversation.objects.filter(blocked_at__isnull=False).count() == 5
+
+
+def test_m2_a_sender_blocked_by_a_t1_penalty_after_writing_does_not_block_the_seller():
+    conversation = started_at(T0)
+    User.objects.filter(pk=conversation.buyer_id).update(blocked_until=T0 + timedelta(days=30))
+    assert sweep(T0 + DAY + S) == 1
+    assert not blocked(conversation.seller)
+    assert FirstResponse.objects.get().voided
