@@ -204,3 +204,41 @@ def test_t1_support_keeps_or_lifts_an_automatic_penalty_from_the_queue(client):
     assert penalty.status == Penalty.Status.LIFTED and response.status_code == 302
     home = client.get(reverse("backoffice:index"))
     assert "automatic penalties to review" in home.content.decode()
+
+
+def test_t2_report_buttons_on_a_message_a_kwork_and_a_profile_for_others_only(client):
+    conversation = start()
+    buyer, seller = conversation.buyer, conversation.seller
+    kwork = seller.kworks.first()
+    message = conversation.last_message
+    client.force_login(seller)
+    page = client.get(reverse("messaging:conversation", args=[conversation.pk])).content.decode()
+    assert reverse("penalties:report", args=["message", message.pk]) in page
+    assert (
+        reverse("penalties:report", args=["kwork", kwork.pk])
+        not in client.get(kwork.get_absolute_url()).content.decode()
+    )
+    client.force_login(buyer)
+    page = client.get(reverse("messaging:conversation", args=[conversation.pk])).content.decode()
+    assert reverse("penalties:report", args=["message", message.pk]) not in page  # one's own message
+    assert (
+        reverse("penalties:report", args=["kwork", kwork.pk])
+        in client.get(kwork.get_absolute_url()).content.decode()
+    )
+    assert (
+        reverse("penalties:report", args=["profile", seller.pk])
+        in client.get(seller.get_absolute_url()).content.decode()
+    )
+    response = client.post(reverse("penalties:report", args=["message", message.pk]), {"reason": "Mine."})
+    assert "cannot report yourself" in response.content.decode() and not Report.objects.exists()
+
+
+def test_t1_demo_data_fills_the_penalty_queues_and_runs_again_safely():
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert penalties.waiting_counts() == {"penalties": 1, "reports": 1, "appeals": 1}
+    assert not Penalty.objects.exclude(kind="warning").exists()  # nobody is blocked in the demo

@@ -1,0 +1,8 @@
+"""The back office's demo data (seed_demo): each part of the support workplace seeds its own queue."""
+
+from . import penalty_demo, support_demo
+
+
+def seed(log):
+    penalty_demo.seed(log)
+    support_demo.seed(log)
