@@ -81,7 +81,7 @@ def conversation_get_for(*, user, pk):
 def _messages(conversation):
     return (
         Message.objects.filter(conversation=conversation)
-        .select_related("author")
+        .select_related("author", "offer__kwork")  # an individual offer (C15) shows as a card in the thread
         .prefetch_related(Prefetch("attachments", queryset=MessageAttachment.objects.order_by("id")))
     )
 
