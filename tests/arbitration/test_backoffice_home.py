@@ -113,3 +113,18 @@ def test_t6_buyers_and_moderators_are_refused(client, url, role):
         in_group(person, "Moderators")
     client.force_login(person)
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.slow
+def test_t3_a12_demo_has_an_open_ticket_and_an_identity_check_waiting_once():
+    import io
+
+    from django.core.management import call_command
+
+    from accounts.models import IdentityCheck
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert Ticket.objects.filter(user__username="bella", status="open").count() == 1
+    assert Ticket.objects.filter(user__username="bella", status="waiting").count() == 1
+    assert IdentityCheck.objects.filter(user__username="nina", status="pending").count() == 1
