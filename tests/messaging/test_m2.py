@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Notification, User
 from common.errors import DomainError
+from marketplace import services as marketplace_services
 from marketplace.models import Kwork, SellerProfile
 from marketplace.selectors import listed_kworks
 from messaging import rules, selectors, services
@@ -219,6 +220,22 @@ def test_m2_the_block_keeps_the_kworks_out_of_ordering_and_the_catalogue_but_not
     sweep(T0 + DAY + S)
     kwork = Kwork.objects.filter(seller=conversation.seller).get()
     assert kwork.status == Kwork.Status.ACTIVE and not kwork.is_listed and not kwork.is_orderable_by(person())
+
+
+def test_m2_a_kwork_approved_while_its_seller_is_blocked_starts_blocked():
+    """The block covers all the seller's Kworks, also one a moderator approves while the answer is still owed."""
+    conversation = started_at(T0)
+    sweep(T0 + DAY + S)
+    waiting = KworkFactory(
+        seller=conversation.seller, status=Kwork.Status.MODERATION, approved_at=None, review_requested_at=T0
+    )
+    marketplace_services.kwork_approve(kwork=waiting, moderator=in_group(person(), "Moderators"))
+    waiting.refresh_from_db()
+    assert waiting.answer_blocked and not waiting.is_listed and blocked(conversation.seller)
+    with time_machine.travel(T0 + 2 * DAY, tick=False):
+        services.message_send(conversation=conversation, author=conversation.seller, text="Sorry for the wait")
+    waiting.refresh_from_db()
+    assert not waiting.answer_blocked and waiting.is_listed
 
 
 def test_r10_response_figures_for_the_ratings_app():
