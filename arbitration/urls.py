@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import order_views, penalty_urls, support_urls, views
+from . import dispute_urls, order_views, penalty_urls, support_urls, views
 
 app_name = "backoffice"
 
@@ -13,3 +13,4 @@ urlpatterns = [
 ]
 urlpatterns += penalty_urls.backoffice_urlpatterns  # T1, T2, M3, M4
 urlpatterns += support_urls.backoffice_urlpatterns  # T3, A12, T6
+urlpatterns += dispute_urls.backoffice_urlpatterns  # O12

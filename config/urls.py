@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("common.urls")),
     path("", include("accounts.urls")),
     path("backoffice/", include("arbitration.urls")),
+    path("", include("arbitration.dispute_urls")),
     path("", include("arbitration.penalty_urls")),
     path("", include("arbitration.ticket_urls")),
     path("", include("payments.urls")),
