@@ -9,116 +9,284 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_identity_check'),
+        ("accounts", "0005_identity_check"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='blocked_permanently',
+            model_name="user",
+            name="blocked_permanently",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='user',
-            name='blocked_until',
+            model_name="user",
+            name="blocked_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='Penalty',
+            name="Penalty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('warning', 'Warning'), ('temporary', 'Temporary block'), ('permanent', 'Permanent block')], max_length=10)),
-                ('rule', models.CharField(choices=[('contacts', 'Contact details shared'), ('payment_outside', 'Payment offered outside the site'), ('dealing_outside', 'Dealing outside the site'), ('spam', 'Spam or unauthorised advertising'), ('profanity', 'Profanity or rudeness'), ('fraud', 'Fraud or another gross violation'), ('other', 'Other breach of the rules')], max_length=20)),
-                ('evidence_url', models.CharField(blank=True, max_length=300)),
-                ('reason', models.TextField(max_length=3000)),
-                ('automatic', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('review', 'Waiting for review'), ('active', 'In force'), ('lifted', 'Lifted')], default='active', max_length=10)),
-                ('block_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ends_at', models.DateTimeField(blank=True, null=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('lift_reason', models.TextField(blank=True)),
-                ('given_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='penalties', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("warning", "Warning"),
+                            ("temporary", "Temporary block"),
+                            ("permanent", "Permanent block"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("contacts", "Contact details shared"),
+                            ("payment_outside", "Payment offered outside the site"),
+                            ("dealing_outside", "Dealing outside the site"),
+                            ("spam", "Spam or unauthorised advertising"),
+                            ("profanity", "Profanity or rudeness"),
+                            ("fraud", "Fraud or another gross violation"),
+                            ("other", "Other breach of the rules"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("evidence_url", models.CharField(blank=True, max_length=300)),
+                ("reason", models.TextField(max_length=3000)),
+                ("automatic", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("review", "Waiting for review"), ("active", "In force"), ("lifted", "Lifted")],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("block_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ends_at", models.DateTimeField(blank=True, null=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("lift_reason", models.TextField(blank=True)),
+                (
+                    "given_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="penalties",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Appeal',
+            name="Appeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(max_length=3000)),
-                ('file', models.FileField(blank=True, storage=common.storage.PrivateStorage(), upload_to=accounts.models._appeal_file_path)),
-                ('file_name', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('granted', 'Granted (penalty lifted)'), ('rejected', 'Rejected')], default='pending', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.TextField(blank=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('penalty', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='appeal', to='accounts.penalty')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("text", models.TextField(max_length=3000)),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True,
+                        storage=common.storage.PrivateStorage(),
+                        upload_to=accounts.models._appeal_file_path,
+                    ),
+                ),
+                ("file_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting"),
+                            ("granted", "Granted (penalty lifted)"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.TextField(blank=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "penalty",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="appeal", to="accounts.penalty"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target_kind', models.CharField(choices=[('message', 'Message'), ('kwork', 'Kwork'), ('profile', 'Profile')], max_length=10)),
-                ('target_id', models.PositiveBigIntegerField()),
-                ('target_url', models.CharField(max_length=300)),
-                ('target_label', models.CharField(max_length=200)),
-                ('reason', models.TextField(max_length=2000)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('acted', 'Penalty given'), ('dismissed', 'Dismissed')], default='open', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('handled_at', models.DateTimeField(blank=True, null=True)),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('penalty', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports', to='accounts.penalty')),
-                ('reporter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports_made', to=settings.AUTH_USER_MODEL)),
-                ('target_user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports_received', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                (
+                    "target_kind",
+                    models.CharField(
+                        choices=[("message", "Message"), ("kwork", "Kwork"), ("profile", "Profile")], max_length=10
+                    ),
+                ),
+                ("target_id", models.PositiveBigIntegerField()),
+                ("target_url", models.CharField(max_length=300)),
+                ("target_label", models.CharField(max_length=200)),
+                ("reason", models.TextField(max_length=2000)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("acted", "Penalty given"), ("dismissed", "Dismissed")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("handled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "penalty",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reports",
+                        to="accounts.penalty",
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports_made",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "target_user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports_received",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Offence',
+            name="Offence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(choices=[('contacts', 'Contact details shared'), ('payment_outside', 'Payment offered outside the site'), ('dealing_outside', 'Dealing outside the site'), ('spam', 'Spam or unauthorised advertising'), ('profanity', 'Profanity or rudeness'), ('fraud', 'Fraud or another gross violation'), ('other', 'Other breach of the rules')], max_length=20)),
-                ('evidence_url', models.CharField(blank=True, max_length=300)),
-                ('fragment', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='offences', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("contacts", "Contact details shared"),
+                            ("payment_outside", "Payment offered outside the site"),
+                            ("dealing_outside", "Dealing outside the site"),
+                            ("spam", "Spam or unauthorised advertising"),
+                            ("profanity", "Profanity or rudeness"),
+                            ("fraud", "Fraud or another gross violation"),
+                            ("other", "Other breach of the rules"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("evidence_url", models.CharField(blank=True, max_length=300)),
+                ("fragment", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="offences",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['user', 'rule', 'created_at'], name='offence_user_rule')],
+                "indexes": [models.Index(fields=["user", "rule", "created_at"], name="offence_user_rule")],
             },
         ),
         migrations.AddIndex(
-            model_name='penalty',
-            index=models.Index(fields=['status', 'created_at'], name='penalty_queue'),
+            model_name="penalty",
+            index=models.Index(fields=["status", "created_at"], name="penalty_queue"),
         ),
         migrations.AddIndex(
-            model_name='penalty',
-            index=models.Index(fields=['user', '-created_at'], name='penalty_user'),
+            model_name="penalty",
+            index=models.Index(fields=["user", "-created_at"], name="penalty_user"),
         ),
         migrations.AddIndex(
-            model_name='appeal',
-            index=models.Index(fields=['status', 'created_at'], name='appeal_queue'),
+            model_name="appeal",
+            index=models.Index(fields=["status", "created_at"], name="appeal_queue"),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['status', 'created_at'], name='report_queue'),
+            model_name="report",
+            index=models.Index(fields=["status", "created_at"], name="report_queue"),
         ),
         migrations.AddConstraint(
-            model_name='report',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('reporter', 'target_kind', 'target_id'), name='report_one_open_per_reporter'),
+            model_name="report",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "open")),
+                fields=("reporter", "target_kind", "target_id"),
+                name="report_one_open_per_reporter",
+            ),
         ),
     ]
