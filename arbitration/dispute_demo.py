@@ -1,5 +1,6 @@
-"""Demo data of disputes (O12): bella's order from nina in arbitration, bella's statement and ask on file, waiting
-for nina's answer and for Support to take the case. Made through the real services. Safe to run again."""
+"""Demo data of disputes (O12): sergio (buying a translation) has an order from nina in arbitration, his statement
+and ask on file, waiting for nina's answer and for Support to take the case. Made through the real services; bella's
+demo orders stay as the orders demo made them. Safe to run again."""
 
 from accounts.models import User
 from marketplace.models import Kwork
@@ -12,27 +13,27 @@ from .models import Dispute, Outcome
 
 
 def seed(log):
-    people = {u.username: u for u in User.objects.filter(username__in=["bella", "nina"])}
+    people = {u.username: u for u in User.objects.filter(username__in=["sergio", "nina"])}
     if len(people) < 2:
         log("arbitration: demo users missing; no dispute")
         return
     if Dispute.objects.exists():
         log("arbitration: a demo dispute is already there")
         return
-    bella, nina = people["bella"], people["nina"]
+    buyer, nina = people["sergio"], people["nina"]
     kwork = (
         Kwork.objects.filter(seller=nina, status=Kwork.Status.ACTIVE, uses_packages=False).order_by("pk").first()
     )
     if kwork is None:
         log("arbitration: nina has no active Kwork; no dispute")
         return
-    # Paid by its own test-mode top-up, so bella keeps her demo balance for clicking.
-    payment_services.balance_fund(user=bella, amount_cents=price_quote(kwork=kwork).total_cents)
-    order = order_services.order_place(buyer=bella, kwork=kwork)
+    # Paid by its own test-mode top-up, so the buyer keeps his demo balance.
+    payment_services.balance_fund(user=buyer, amount_cents=price_quote(kwork=kwork).total_cents)
+    order = order_services.order_place(buyer=buyer, kwork=kwork)
     order_services.order_start(order=order, seller=nina)
     dispute = disputes.dispute_open(
         order=order,
-        user=bella,
+        user=buyer,
         description="Three days past the agreed date and no draft at all; the seller stopped answering the chat. "
         "I would accept half of the money back if a first draft arrives this week.",
         asked_outcome=Outcome.SPLIT,
