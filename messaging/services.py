@@ -21,6 +21,7 @@ from marketplace.services.visibility import sellers_answer_block_set
 
 from . import rules
 from .models import Conversation, FirstResponse, Message, MessageAttachment
+from .signals import seller_responses_changed
 
 SELLER_FIRST = "A seller cannot write first: the buyer starts the conversation, and you can answer it then."
 NO_ACTIVE_KWORK = "You can write only to a seller who has an active Kwork."
@@ -155,6 +156,7 @@ def message_send(*, conversation, author, text, files=(), now=None):
             for record in asked:
                 record.answered_at, record.seconds = at, max(0, int((at - record.asked_at).total_seconds()))
                 record.save(update_fields=["answered_at", "seconds"])
+            seller_responses_changed.send(sender=Message, seller_ids=[conversation.seller_id])
             _clear_deadline(conversation)
             fields += ["awaiting_message", "answer_due_at", "reminder_due_at", "reminders_sent", "blocked_at"]
 
@@ -286,6 +288,7 @@ def answer_deadline_sweep(*, now=None, batch_size=rules.SWEEP_BATCH_SIZE):
                 voided=True
             )
             newly = sellers_answer_block_set(seller_ids=[c.seller_id for c in blocked], blocked=True, now=at)
+            seller_responses_changed.send(sender=Message, seller_ids=[c.seller_id for c in blocked])
             if newly:
                 account_services.notifications_send_many(
                     notifications=[

@@ -7,10 +7,11 @@ class RatingsConfig(AppConfig):
 
     def ready(self):
         from marketplace import hooks
+        from messaging.signals import seller_responses_changed
         from orders.signals import order_finished, order_started
 
         from . import reads
-        from .services import orders_recompute_on_commit
+        from .services import orders_recompute_on_commit, users_recompute_on_commit
 
         # R7/R8/C8/C15: the catalogue and offers ask a seller's level.
         hooks.register("seller_level", lambda seller: reads.stats_for(seller).level)
@@ -22,3 +23,9 @@ class RatingsConfig(AppConfig):
         order_finished.connect(_recompute, dispatch_uid="ratings.order_finished", weak=False)
         # R5: the time to start work counts every started order.
         order_started.connect(_recompute, dispatch_uid="ratings.order_started", weak=False)
+
+        def _responses(sender, seller_ids, **kwargs):
+            users_recompute_on_commit(seller_ids=seller_ids, buyer_ids=())
+
+        # R10: a seller answered a buyer's new message, or let its deadline pass.
+        seller_responses_changed.connect(_responses, dispatch_uid="ratings.seller_responses", weak=False)

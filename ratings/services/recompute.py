@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from marketplace.models import Kwork
 from marketplace.services import stats as marketplace_stats
+from messaging.selectors import seller_response_figures
 from orders import rules as order_rules
 from orders.models import Order
 
@@ -46,6 +47,8 @@ SELLER_FIELDS = [
     "level_window_completed",
     "level_window_bad",
     "top_rated_seller",
+    "response_rate_percent",
+    "first_response_median_seconds",
     "computed_at",
 ]
 BUYER_FIELDS = [
@@ -129,10 +132,6 @@ def facts_for_sellers(seller_ids, *, titles=False):
     return facts
 
 
-def _kwork_has(name):
-    return name in {f.name for f in Kwork._meta.get_fields()}
-
-
 def seller_stats_recompute(*, seller_ids, now=None):
     """Recompute every figure of these sellers from scratch and write it (SellerStats upsert, Kwork copies)."""
     seller_ids = sorted(set(seller_ids))
@@ -147,6 +146,7 @@ def seller_stats_recompute(*, seller_ids, now=None):
         .annotate(n=Count("id"))
         .values_list("seller_id", "n")
     )
+    responses = seller_response_figures(seller_ids=seller_ids, now=now)
     stats = []
     seller_figures = {}
     for seller_id in seller_ids:
@@ -154,7 +154,16 @@ def seller_stats_recompute(*, seller_ids, now=None):
             facts.get(seller_id, []), removed_feedback_count=removed.get(seller_id, 0)
         )
         seller_figures[seller_id] = figures
-        stats.append(SellerStats(seller_id=seller_id, computed_at=now, **figures))
+        rate, median_seconds = responses[seller_id]  # R10: answers to buyers' new messages (M2)
+        stats.append(
+            SellerStats(
+                seller_id=seller_id,
+                computed_at=now,
+                response_rate_percent=rate,
+                first_response_median_seconds=median_seconds,
+                **figures,
+            )
+        )
     with transaction.atomic():
         SellerStats.objects.bulk_create(
             stats, update_conflicts=True, unique_fields=["seller"], update_fields=SELLER_FIELDS, batch_size=1000
@@ -165,10 +174,9 @@ def seller_stats_recompute(*, seller_ids, now=None):
 
 def _kworks_sync(seller_ids, facts, seller_figures):
     """Copy the figures the catalogue sorts by onto the sellers' Kworks (marketplace writes only what changed)."""
-    views_field = "views_count" if _kwork_has("views_count") else None
-    with_stars = _kwork_has("seller_stars")
-    columns = ["pk", "seller_id"] + ([views_field] if views_field else [])
-    kworks = Kwork.objects.filter(seller_id__in=seller_ids).order_by().values_list(*columns)
+    kworks = (
+        Kwork.objects.filter(seller_id__in=seller_ids).order_by().values_list("pk", "seller_id", "views_count")
+    )
     by_kwork = defaultdict(list)
     placed = defaultdict(int)
     repeats = {}
@@ -186,7 +194,7 @@ def _kworks_sync(seller_ids, facts, seller_figures):
             seller_repeats=repeats.get(seller_id, set()),
             seller_top_rated=seller["top_rated_seller"],
         )
-        views = row[2] if views_field else 0
+        views = row[2]
         values["conversion"] = round(placed[pk] / views, 4) if views else 0.0
         values.update(
             seller_rating=seller["rating"] or 0.0,
@@ -194,8 +202,7 @@ def _kworks_sync(seller_ids, facts, seller_figures):
             seller_responsibility=seller["responsibility"] or 0.0,
             seller_level=seller["level"],
         )
-        if with_stars:
-            values["seller_stars"] = seller["stars"] or 0.0
+        values["seller_stars"] = seller["stars"] or 0.0
         figures[pk] = values
     return marketplace_stats.kwork_figures_sync_many(figures=figures)
 

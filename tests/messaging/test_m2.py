@@ -14,6 +14,7 @@ from marketplace.models import Kwork, SellerProfile
 from marketplace.selectors import listed_kworks
 from messaging import rules, selectors, services
 from messaging.models import Conversation, FirstResponse
+from ratings.models import SellerStats
 from tests.factories import in_group
 from tests.marketplace.factories import KworkFactory
 
@@ -253,6 +254,17 @@ def test_r10_response_figures_for_the_ratings_app():
     assert median_seconds == int((timedelta(hours=1) + DAY + timedelta(hours=3)).total_seconds() / 2)
     never = selectors.seller_response_figures(seller_ids=[seller.pk], now=T0 + timedelta(days=5))
     assert never[seller.pk][0] == pytest.approx(33.3)
+
+
+def test_r10_the_sellers_response_figures_follow_each_answer(django_capture_on_commit_callbacks):
+    """Answering a buyer's new message recomputes the seller's figures on commit (ratings listens to messaging)."""
+    seller = seller_with_kwork()
+    conversation = started_at(T0, seller=seller)
+    with time_machine.travel(T0 + timedelta(hours=2), tick=False), django_capture_on_commit_callbacks(execute=True):
+        services.message_send(conversation=conversation, author=seller, text="Happy to help")
+    stats = SellerStats.objects.get(seller=seller)
+    assert stats.response_rate_percent == 100.0
+    assert stats.first_response_median_seconds == int(timedelta(hours=2).total_seconds())
 
 
 def test_m2_the_sweep_works_in_batches():
