@@ -260,7 +260,10 @@ def test_r10_the_sellers_response_figures_follow_each_answer(django_capture_on_c
     """Answering a buyer's new message recomputes the seller's figures on commit (ratings listens to messaging)."""
     seller = seller_with_kwork()
     conversation = started_at(T0, seller=seller)
-    with time_machine.travel(T0 + timedelta(hours=2), tick=False), django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(T0 + timedelta(hours=2), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         services.message_send(conversation=conversation, author=seller, text="Happy to help")
     stats = SellerStats.objects.get(seller=seller)
     assert stats.response_rate_percent == 100.0
