@@ -1,6 +1,7 @@
 """Downloads of an order's private files: requirements and chat attachments (M5), deliveries (O6).
 
-Only the buyer and the seller may fetch them, and Support while the order is in arbitration (O12). Anyone else
+Only the buyer and the seller may fetch them, and Support once the order has been to arbitration (O12: the case
+file, and after the decision the record, link them). Anyone else
 gets a 404, as for the order page; someone logged out is sent to log in. The check is Django's, the bytes are
 sent by nginx in production (common.files.file_response)."""
 
@@ -20,12 +21,12 @@ _NAME = re.compile(r"orders/(?P<order_id>\d+)/[^/]+")
 
 
 def _order_for(user, order_id):
-    order = Order.objects.filter(pk=order_id).only("buyer_id", "seller_id", "status").first()
+    order = Order.objects.filter(pk=order_id).only("buyer_id", "seller_id", "arbitration_opened_at").first()
     if order is None:
         raise Http404("No such file.")
     if user.pk in (order.buyer_id, order.seller_id):
         return order
-    if order.status == Order.Status.IN_ARBITRATION and is_support(user):
+    if order.arbitration_opened_at is not None and is_support(user):
         return order
     raise Http404("No such file.")
 

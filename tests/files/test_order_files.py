@@ -77,7 +77,7 @@ def test_odd_names_are_404(client, order_files, name):
     assert client.get(f"/files/{name}").status_code == 404
 
 
-def test_support_gets_the_files_only_while_the_order_is_in_arbitration(client, order_files):
+def test_support_gets_the_files_only_once_the_order_went_to_arbitration(client, order_files):
     agent = in_group(person(), SUPPORT)
     client.force_login(agent)
     url = url_of(order_files.delivery)
@@ -87,6 +87,11 @@ def test_support_gets_the_files_only_while_the_order_is_in_arbitration(client, o
     )
     assert client.get(url).status_code == 200
     assert client.get(url_of(order_files.requirement)).status_code == 200
+    # O12: the decided case stays on record, with the files its case file links.
+    services.order_arbitration_resolve(
+        order=order_files.order, staff_user=agent, refund_cents=0, reasoning="The work matches the brief."
+    )
+    assert client.get(url).status_code == 200
 
 
 def test_a_moderator_is_not_support(client, order_files):
