@@ -5,43 +5,33 @@ lock; a row already handled is no longer due) and are acknowledged late (setting
 worker lost mid-sweep leaves the task to be run again without doing anything twice. Each run logs one line,
 `sweep=<name> handled=<count> duration_ms=<ms>`, on the logger "gigly.sweeps"."""
 
-import logging
-import time
-
 from celery import shared_task
 
+from common.sweeps import run_sweep
+
 from . import services
-
-logger = logging.getLogger("gigly.sweeps")
-
-
-def _run(name):
-    started = time.monotonic()
-    handled = getattr(services, name)()
-    logger.info("sweep=%s handled=%s duration_ms=%d", name, handled, (time.monotonic() - started) * 1000)
-    return handled
 
 
 @shared_task
 def orders_autocancel_unaccepted():
-    return _run("orders_autocancel_unaccepted")
+    return run_sweep("orders_autocancel_unaccepted", services.orders_autocancel_unaccepted)
 
 
 @shared_task
 def orders_mark_overdue():
-    return _run("orders_mark_overdue")
+    return run_sweep("orders_mark_overdue", services.orders_mark_overdue)
 
 
 @shared_task
 def orders_autocomplete():
-    return _run("orders_autocomplete")
+    return run_sweep("orders_autocomplete", services.orders_autocomplete)
 
 
 @shared_task
 def orders_cancel_inactive():
-    return _run("orders_cancel_inactive")
+    return run_sweep("orders_cancel_inactive", services.orders_cancel_inactive)
 
 
 @shared_task
 def cancellation_requests_autoconfirm():
-    return _run("cancellation_requests_autoconfirm")
+    return run_sweep("cancellation_requests_autoconfirm", services.cancellation_requests_autoconfirm)
