@@ -18,7 +18,7 @@ from accounts.roles import is_support, support_required
 from common.backoffice import status_queue
 from common.errors import DomainError
 from common.files import file_response
-from orders.forms import AttachmentsField
+from common.forms import AttachmentsField
 from orders.models import Order
 from payments.forms import DollarsField
 
@@ -38,14 +38,14 @@ class OpenForm(forms.Form):
     )
     outcome = forms.ChoiceField(label="What do you ask for?", choices=Outcome.choices, widget=forms.RadioSelect)
     refund = _dollars(label="For a split: the buyer gets back, USD")
-    files = AttachmentsField(label="Evidence files")
+    files = AttachmentsField(label="Evidence files", max_files=rules.DISPUTE_MAX_FILES)
 
 
 class AnswerForm(forms.Form):
     text = forms.CharField(
         label="Your statement", max_length=rules.DISPUTE_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 5})
     )
-    files = AttachmentsField(label="Evidence files")
+    files = AttachmentsField(label="Evidence files", max_files=rules.DISPUTE_MAX_FILES)
 
 
 class ProposeForm(forms.Form):

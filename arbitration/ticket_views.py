@@ -14,8 +14,8 @@ from accounts.roles import is_support, support_required
 from common.backoffice import status_queue
 from common.errors import DomainError
 from common.files import file_response
+from common.forms import AttachmentsField
 from common.ratelimit import ratelimit
-from orders.forms import AttachmentsField
 from orders.models import Order
 
 from . import rules, tickets
@@ -30,14 +30,14 @@ class TicketForm(forms.Form):
         max_length=rules.TICKET_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    files = AttachmentsField(label="Files (screenshots, documents)")
+    files = AttachmentsField(label="Files (screenshots, documents)", max_files=rules.TICKET_MAX_FILES)
 
 
 class MessageForm(forms.Form):
     text = forms.CharField(
         label="Your message", max_length=rules.TICKET_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
     )
-    files = AttachmentsField(label="Files")
+    files = AttachmentsField(label="Files", max_files=rules.TICKET_MAX_FILES)
 
 
 def _own_order(request):

@@ -2,9 +2,9 @@
 
 from django import forms
 
+from common.forms import AttachmentsField
 from common.money import format_cents
 from marketplace.models import Category
-from orders.forms import AttachmentsField
 from payments.forms import DollarsField
 
 from . import rules
@@ -38,7 +38,7 @@ class RequestForm(forms.Form):
         label="Budget, USD",
         help_text=f"From {format_cents(rules.BUDGET_MIN_CENTS)} to {format_cents(rules.BUDGET_MAX_CENTS)}.",
     )
-    files = AttachmentsField(label="Attach files (optional)")
+    files = AttachmentsField(label="Attach files (optional)", max_files=rules.MAX_FILES)
 
 
 class OfferForm(forms.Form):

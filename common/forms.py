@@ -1,4 +1,8 @@
+from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
+
+from common.uploads import MAX_UPLOAD_BYTES, validate_attachment
 
 
 class FormRenderer(TemplatesSetting):
@@ -6,3 +10,48 @@ class FormRenderer(TemplatesSetting):
 
     form_template_name = "components/form.html"
     field_template_name = "components/field.html"
+
+
+FILES_HELP = (
+    f"Up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB each: images, video, audio, zip or rar. "
+    "Larger files: share a cloud link."
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """C6/M5: several files in one input, at most `max_files` (the caller's rule), each checked by content and
+    size, every refusal shown next to the field. Chats, the inbox, disputes, tickets and requests share it."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args, max_files, **kwargs):
+        self.max_files = max_files
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", FILES_HELP)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("data-max-bytes", str(MAX_UPLOAD_BYTES))
+
+    def clean(self, data, initial=None):
+        uploads = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if not uploads:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(uploads) > self.max_files:
+            raise ValidationError(f"Attach at most {self.max_files} files at once.", code="too_many")
+        errors, cleaned = [], []
+        for upload in uploads:
+            try:
+                cleaned.append(validate_attachment(super().clean(upload, initial)))
+            except ValidationError as error:
+                errors.extend(error.messages)
+            finally:
+                if hasattr(upload, "seek"):
+                    upload.seek(0)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned

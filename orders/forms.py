@@ -1,54 +1,10 @@
 """Forms of the order pages. They only parse input; every rule is checked by orders.services."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
-from common.uploads import MAX_UPLOAD_BYTES, validate_attachment
+from common.forms import AttachmentsField
 
 from . import rules
-
-FILES_HELP = (
-    f"Up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB each: images, video, audio, zip or rar. "
-    "Larger files: share a cloud link."
-)
-MAX_FILES = rules.MAX_FILES_PER_MESSAGE
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class AttachmentsField(forms.FileField):
-    """Several C6 files in one input (M5): each one checked by content and size next to the field."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", FILES_HELP)
-        super().__init__(*args, **kwargs)
-        self.widget.attrs.setdefault("data-max-bytes", str(MAX_UPLOAD_BYTES))
-
-    def clean(self, data, initial=None):
-        uploads = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
-        if not uploads:
-            if self.required:
-                raise ValidationError(self.error_messages["required"], code="required")
-            return []
-        if len(uploads) > MAX_FILES:
-            raise ValidationError(f"Attach at most {MAX_FILES} files at once.", code="too_many")
-        errors, cleaned = [], []
-        for upload in uploads:
-            try:
-                cleaned.append(validate_attachment(super().clean(upload, initial)))
-            except ValidationError as error:
-                errors.extend(error.messages)
-            finally:
-                if hasattr(upload, "seek"):
-                    upload.seek(0)
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
 
 
 def _textarea(rows, placeholder=""):
@@ -61,7 +17,7 @@ class RequirementsForm(forms.Form):
         max_length=rules.REQUIREMENTS_MAX_LENGTH,
         widget=_textarea(6, "Everything the seller needs to start: texts, examples, access, wishes…"),
     )
-    files = AttachmentsField(label="Files")
+    files = AttachmentsField(label="Files", max_files=rules.MAX_FILES_PER_MESSAGE)
 
 
 class DeliveryForm(forms.Form):
@@ -70,7 +26,7 @@ class DeliveryForm(forms.Form):
         max_length=rules.DELIVERY_MAX_LENGTH,
         widget=_textarea(5, "What you did and how to use it."),
     )
-    files = AttachmentsField(label="Result files")
+    files = AttachmentsField(label="Result files", max_files=rules.MAX_FILES_PER_MESSAGE)
 
 
 class RevisionForm(forms.Form):
@@ -105,7 +61,7 @@ class MessageForm(forms.Form):
         max_length=rules.MESSAGE_MAX_LENGTH,
         widget=_textarea(3, "Write a message…"),
     )
-    files = AttachmentsField(label="Attach files")
+    files = AttachmentsField(label="Attach files", max_files=rules.MAX_FILES_PER_MESSAGE)
 
     def clean(self):
         data = super().clean()
