@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from marketplace import services as marketplace_services
 from marketplace.models import Kwork
 from messaging import services
 from messaging.models import Conversation, Message
@@ -36,6 +37,7 @@ def test_m1_m2_m3_buyer_writes_from_a_kwork_page_seller_answers_block_and_unbloc
     seller = verified(UserFactory(username="sergio_design", display_name="Sergio Design"))
     buyer = verified(UserFactory(username="bella_buyer", display_name="Bella Buyer"))
     kwork = KworkFactory(seller=seller, title="I will design a clean, modern logo", price_cents=1000)
+    marketplace_services.kwork_search_vectors_update([kwork.pk])  # findable by search on PostgreSQL too
 
     # M1: "Contact the seller" on the Kwork page.
     bella = new_page()
