@@ -159,6 +159,8 @@ def django_figures(urls):
             selectors.kwork_search(query=term)
         total = 0.0
         for captured in ctx.captured_queries:  # count, ranked ids of the page, the page's cards, gallery
+            if not captured["sql"].lstrip().upper().startswith(("SELECT", "WITH")):
+                continue  # BEGIN / SET LOCAL of the typo correction's own transaction
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE) " + captured["sql"])
                 plan = [row[0] for row in cursor.fetchall()]

@@ -197,8 +197,10 @@ def generate(count, sellers, seed):
     for attribute in Attribute.objects.prefetch_related("choices"):
         attrs.setdefault(attribute.category_id, []).append((attribute.pk, [c.pk for c in attribute.choices.all()]))
     seller_ids = make_sellers(sellers, rng)
+    # Seller figures on the ratings app's scales: stars 3.5-5 (R6), rating and responsibility 0-100 (R3, R4).
     seller_stats = {
-        pk: (round(rng.uniform(3.5, 5.0), 2), rng.randint(0, 400), round(rng.random(), 3)) for pk in seller_ids
+        pk: (round(rng.uniform(3.5, 5.0) * 2) / 2, rng.randint(0, 400), round(rng.uniform(60, 100), 1))
+        for pk in seller_ids
     }
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(max(id), 0) FROM marketplace_kwork")
@@ -234,6 +236,12 @@ def generate(count, sellers, seed):
         "orders_count",
         "created_at",
         "updated_at",
+        "seller_stars",
+        "views_count",
+        "moderation_version",
+        "portfolio_orders_count",
+        "portfolio_paused",
+        "answer_blocked",
     ]
     now = timezone.now()
     started = time.monotonic()
@@ -257,7 +265,9 @@ def generate(count, sellers, seed):
             )
             description = f"{title[7:].capitalize()}. {description}"
             seller = rng.choice(seller_ids)
-            rating, feedbacks, responsibility = seller_stats[seller]
+            stars, feedbacks, responsibility = seller_stats[seller]
+            views = rng.randint(0, 5000)
+            orders = rng.randint(0, 500)
             roll = rng.random()
             status = "paused" if roll < 0.10 else "moderation" if roll < 0.15 else "active"
             uses_packages = rng.random() < 0.125
@@ -284,17 +294,23 @@ def generate(count, sellers, seed):
                     "",
                     "",
                     None if status == "moderation" else created,
-                    rating,
+                    stars * 20,
                     feedbacks,
                     responsibility,
                     "newbie",
-                    round(rng.uniform(3.0, 5.0), 2),
+                    round(rng.uniform(60, 100), 1),
                     rng.randint(0, 200),
-                    round(rng.random() / 5, 3),
+                    round(orders / views, 4) if views else 0.0,
                     rng.random() < 0.03,
-                    rng.randint(0, 500),
+                    orders,
                     created,
                     created,
+                    stars,
+                    views,
+                    0,
+                    0,
+                    False,
+                    False,
                 ]
             )
             for attribute_id, choice_ids in attrs.get(sub.pk, []):
