@@ -4,10 +4,9 @@ goes through buyer_requests.services (common.admin.admin_action_run); nothing is
 from django import forms
 from django.contrib import admin
 from django.db.models import Case, Value, When
-from django.shortcuts import render
 from django.utils.html import format_html_join
 
-from common.admin import admin_action_run
+from common.admin import admin_action_run, admin_action_with_reason
 from common.money import format_cents
 
 from . import rules, services
@@ -89,31 +88,17 @@ class BuyerRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reject the selected requests with a reason…", permissions=["change"])
     def reject(self, request, queryset):
-        if "apply" in request.POST:
-            form = RejectForm(request.POST)
-            if form.is_valid():
-                admin_action_run(
-                    self,
-                    request,
-                    queryset,
-                    call=lambda obj: services.request_reject(
-                        request=obj, moderator=request.user, reason=form.cleaned_data["reason"]
-                    ),
-                    done_message=lambda n: f"Rejected {_requests(n)}.",
-                )
-                return None
-        else:
-            form = RejectForm()
-        return render(
+        return admin_action_with_reason(
+            self,
             request,
-            "buyer_requests/admin_reject.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Reject with a reason",
-                "form": form,
-                "rows": queryset.select_related("buyer"),
-                "action_name": request.POST.get("action"),
-                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-                "opts": self.model._meta,
-            },
+            queryset.select_related("buyer"),
+            form_class=RejectForm,
+            title="Reject with a reason",
+            intro="Reject these requests. The buyer sees the reason on the request page and in a notification.",
+            item_label=lambda row: f"{row.title} — {row.buyer.username}",
+            submit_label="Reject",
+            call=lambda obj, data: services.request_reject(
+                request=obj, moderator=request.user, reason=data["reason"]
+            ),
+            done_message=lambda n: f"Rejected {_requests(n)}.",
         )

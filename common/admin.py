@@ -1,7 +1,8 @@
 """One runner for admin actions: the admin never writes around a service. Each selected row goes through the
 service on its own, so one refusal does not undo the others, and every refusal is reported with its row."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.shortcuts import render
 from django.utils.text import capfirst
 
 from common.errors import DomainError
@@ -29,3 +30,38 @@ def admin_action_run(modeladmin, request, queryset, *, call, done_message):
     for refusal in refusals:
         modeladmin.message_user(request, refusal, messages.WARNING)
     return done
+
+
+def admin_action_with_reason(
+    modeladmin, request, queryset, *, form_class, intro, submit_label, call, done_message, item_label=str, title=""
+):
+    """An action that first asks for a reason on an intermediate page, then runs `call(obj, cleaned_data)` per
+    row through `admin_action_run`. Rejections and removals of every app share it (and its one template)."""
+    if "apply" in request.POST:
+        form = form_class(request.POST)
+        if form.is_valid():
+            admin_action_run(
+                modeladmin,
+                request,
+                queryset,
+                call=lambda obj: call(obj, form.cleaned_data),
+                done_message=done_message,
+            )
+            return None
+    else:
+        form = form_class()
+    return render(
+        request,
+        "admin/action_with_reason.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title or submit_label,
+            "intro": intro,
+            "items": [item_label(obj) for obj in queryset],
+            "form": form,
+            "submit_label": submit_label,
+            "action_name": request.POST.get("action"),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "opts": modeladmin.model._meta,
+        },
+    )

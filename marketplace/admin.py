@@ -6,13 +6,12 @@ import json
 from django import forms
 from django.contrib import admin
 from django.db.models import F
-from django.shortcuts import render
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
-from common.admin import admin_action_run
+from common.admin import admin_action_run, admin_action_with_reason
 from common.errors import DomainError
 
 from . import services
@@ -155,36 +154,22 @@ def _approve(modeladmin, request, queryset):
 
 
 def _reject(modeladmin, request, queryset):
-    if "apply" in request.POST:
-        form = RejectActionForm(request.POST)
-        if form.is_valid():
-            admin_action_run(
-                modeladmin,
-                request,
-                queryset,
-                call=lambda kwork: services.kwork_reject(
-                    kwork=kwork,
-                    moderator=request.user,
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
-                ),
-                done_message=lambda n: f"Rejected {_kworks(n)}.",
-            )
-            return None
-    else:
-        form = RejectActionForm()
-    return render(
+    return admin_action_with_reason(
+        modeladmin,
         request,
-        "marketplace/admin_reject.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": "Reject with a reason",
-            "form": form,
-            "kworks": queryset,
-            "action_name": request.POST.get("action"),
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "opts": modeladmin.model._meta,
-        },
+        queryset,
+        form_class=RejectActionForm,
+        title="Reject with a reason",
+        intro=(
+            "Reject these Kworks. The seller sees the reason on the Kwork and in a notification. For an approved "
+            "Kwork only the proposed changes are rejected; the approved version stays on sale."
+        ),
+        item_label=lambda kwork: f"{kwork.title} — {kwork.seller.username}",
+        submit_label="Reject",
+        call=lambda kwork, data: services.kwork_reject(
+            kwork=kwork, moderator=request.user, reason=data["reason"], note=data["note"]
+        ),
+        done_message=lambda n: f"Rejected {_kworks(n)}.",
     )
 
 

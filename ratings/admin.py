@@ -4,9 +4,8 @@ feedback with a reason code, confirm or dismiss a boosting suspicion and remove 
 
 from django import forms
 from django.contrib import admin, messages
-from django.shortcuts import render
 
-from common.admin import admin_action_run
+from common.admin import admin_action_run, admin_action_with_reason
 from common.errors import DomainError
 
 from . import rules, services
@@ -37,38 +36,6 @@ class RejectResponseForm(forms.Form):
     )
 
 
-def _with_reason(modeladmin, request, queryset, *, form_class, intro, submit_label, call, done_message):
-    """An action that first asks for a reason (an intermediate page), then runs the service per row."""
-    if "apply" in request.POST:
-        form = form_class(request.POST)
-        if form.is_valid():
-            admin_action_run(
-                modeladmin,
-                request,
-                queryset,
-                call=lambda obj: call(obj, form.cleaned_data),
-                done_message=done_message,
-            )
-            return None
-    else:
-        form = form_class()
-    return render(
-        request,
-        "ratings/admin_reason.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": submit_label,
-            "intro": intro,
-            "items": [str(obj) for obj in queryset],
-            "form": form,
-            "submit_label": submit_label,
-            "action_name": request.POST.get("action"),
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "opts": modeladmin.model._meta,
-        },
-    )
-
-
 @admin.register(Feedback)
 class FeedbackAdmin(ReadOnlyAdmin):
     list_display = ("id", "order", "seller", "buyer", "is_positive", "created_at", "removed_at", "removal_reason")
@@ -79,7 +46,7 @@ class FeedbackAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Remove the selected feedback with a reason…", permissions=["change"])
     def remove(self, request, queryset):
-        return _with_reason(
+        return admin_action_with_reason(
             self,
             request,
             queryset,
@@ -134,7 +101,7 @@ class FeedbackResponseAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Reject the selected responses with a reason…", permissions=["change"])
     def reject(self, request, queryset):
-        return _with_reason(
+        return admin_action_with_reason(
             self,
             request,
             queryset,
