@@ -26,6 +26,7 @@ from .models import Appeal, Offence, Penalty, Report, User
 from .roles import is_support
 from .rules import NotificationKind
 from .services import notification_send, staff_action_record
+from .signals import account_block_changed
 
 Kind, Rule, Status = Penalty.Kind, Penalty.Rule, Penalty.Status
 
@@ -53,6 +54,7 @@ def _refresh_block(user, *, now=None):
     until = max((p.ends_at for p in in_force.filter(kind=Kind.TEMPORARY, ends_at__gt=at)), default=None)
     User.objects.filter(pk=user.pk).update(blocked_permanently=permanent, blocked_until=until)
     user.blocked_permanently, user.blocked_until = permanent, until
+    account_block_changed.send(sender=User, user=user)
 
 
 def next_block_days(user):

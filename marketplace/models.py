@@ -123,7 +123,9 @@ class SellerProfile(models.Model):
 
 
 # What the catalogue lists (C9–C11); the partial indexes below use the same condition.
-LISTED = models.Q(status="active", auto_paused=False, weekend_hidden=False, answer_blocked=False)
+LISTED = models.Q(
+    status="active", auto_paused=False, weekend_hidden=False, answer_blocked=False, seller_blocked=False
+)
 
 
 class Kwork(models.Model):
@@ -172,6 +174,10 @@ class Kwork(models.Model):
     seller_hides_weekends = models.BooleanField(default=False, help_text="Copy of the seller's C10 setting.")
     # M2: out of the catalogue and not orderable at all (unlike C11) while the seller owes a buyer an answer.
     answer_blocked = models.BooleanField(default=False, help_text="M2: copy of the seller's answer block.")
+    # T1: the seller's account is blocked: out of the catalogue and not orderable until the block ends or is lifted.
+    seller_blocked = models.BooleanField(
+        default=False, db_default=False, help_text="The seller's account is blocked."
+    )
 
     # C7 moderation.
     review_requested_at = models.DateTimeField(null=True, blank=True, help_text="Waiting in the queue since.")
@@ -245,6 +251,7 @@ class Kwork(models.Model):
             self.status == self.Status.ACTIVE
             and not self.auto_paused
             and not self.answer_blocked
+            and not self.seller_blocked
             and not self.is_weekend_hidden()
         )
 
@@ -273,6 +280,8 @@ class Kwork(models.Model):
             return "This Kwork is not on sale."
         if self.is_weekend_hidden():
             return "The seller does not take orders on weekends; please come back on Monday."
+        if self.seller_blocked:
+            return "The seller's account is suspended; their Kworks cannot be ordered now."
         if self.answer_blocked:
             return "The seller has an unanswered message from a buyer; their Kworks can be ordered again once they reply."
         if user is not None and getattr(user, "is_authenticated", False) and user.pk == self.seller_id:

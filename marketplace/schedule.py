@@ -12,6 +12,11 @@ BEAT_SCHEDULE = {
         "task": "marketplace.tasks.search_terms_refresh",
         "schedule": crontab(minute=23, hour="*/6"),
     },
+    # T1: a temporary block ends by the clock; its seller's Kworks come back within minutes.
+    "marketplace-account-block-sync": {
+        "task": "marketplace.tasks.sellers_account_block_sync",
+        "schedule": crontab(minute="*/5"),
+    },
     # C13: cart items are kept 14 days.
     "marketplace-cart-purge": {
         "task": "marketplace.tasks.cart_purge_expired",

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from . import rules
 from .models import (
+    LISTED,
     Attribute,
     CartItem,
     Category,
@@ -56,9 +57,7 @@ def _gallery_prefetch():
 def listed_kworks(now=None):
     """C9–C11: what the catalogue shows: active, not auto-paused, not hidden for the weekend (the flag of the
     beat job, and the seller's setting checked directly in the weekend window so a late job hides nothing)."""
-    queryset = Kwork.objects.filter(
-        status=Kwork.Status.ACTIVE, auto_paused=False, weekend_hidden=False, answer_blocked=False
-    )  # M2 too
+    queryset = Kwork.objects.filter(LISTED)  # and M2's answer block and T1's account block
     if is_weekend_window(now):
         queryset = queryset.filter(seller_hides_weekends=False)
     return queryset

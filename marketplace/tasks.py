@@ -22,3 +22,9 @@ def cart_purge_expired():
 def search_terms_refresh():
     """C12: rebuild the typo-correction vocabulary from the listed Kworks."""
     return services.search_terms_refresh()
+
+
+@shared_task
+def sellers_account_block_sync():
+    """T1: hide the Kworks of blocked sellers and show them again when a block has run out."""
+    return services.sellers_account_block_sync()

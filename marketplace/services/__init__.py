@@ -44,6 +44,7 @@ from .visibility import (
     kwork_pause,
     kworks_weekend_sync,
     seller_weekend_setting_set,
+    sellers_account_block_sync,
 )
 
 __all__ = [
@@ -83,5 +84,6 @@ __all__ = [
     "search_terms_refresh",
     "seller_stats_sync",
     "seller_weekend_setting_set",
+    "sellers_account_block_sync",
     "youtube_id_from_url",
 ]

@@ -46,6 +46,7 @@ def kwork_approve(*, kwork, moderator, version=None):
             kwork.seller_hides_weekends = profile.hide_on_weekends
             kwork.weekend_hidden = profile.hide_on_weekends and is_weekend_window(now)
             kwork.answer_blocked = profile.answer_blocked  # M2: a blocked seller's new Kwork starts blocked too
+            kwork.seller_blocked = kwork.seller.is_blocked  # T1 likewise
         KworkImage.objects.filter(kwork=kwork, pending=True).update(pending=False)
         KworkFile.objects.filter(kwork=kwork, pending=True).update(pending=False)
         kwork.review_requested_at = None
