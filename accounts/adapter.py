@@ -13,6 +13,8 @@ class AccountAdapter(DefaultAccountAdapter):
         return getattr(settings, "ACCOUNT_ALLOW_REGISTRATION", True)
 
     def save_user(self, request, user, form, commit=True):
+        if form.cleaned_data.get("time_zone"):  # our sign-up form: the zone the browser reported (common.dates)
+            user.time_zone = form.cleaned_data["time_zone"]
         user = super().save_user(request, user, form, commit=commit)
         if commit and "accept_terms" in form.cleaned_data:  # our sign-up form (A1), not a social one
             from . import services

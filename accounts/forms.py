@@ -1,9 +1,10 @@
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 
-from common import contacts
+from common import contacts, dates, ratelimit
 from common.uploads import validate_image
 
 from . import logins, rules
@@ -21,6 +22,8 @@ class SignupForm(AllauthSignupForm):
         label="I accept the terms of service and the rules of conduct",
         error_messages={"required": "Please accept the terms of service to create an account."},
     )
+    # Filled by static/js/timezone.js from the browser; anything unknown (or no script) means UTC, never an error.
+    time_zone = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-detect-time-zone": ""}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,11 +42,32 @@ class SignupForm(AllauthSignupForm):
             reverse("pages:conduct"),
         )
 
+    def clean_time_zone(self):
+        name = (self.cleaned_data.get("time_zone") or "").strip()
+        return name if dates.is_time_zone(name) else dates.DEFAULT_TIME_ZONE
+
+    def try_save(self, request):
+        """T4: accounts created per address are limited (rules.RATE_SIGNUP_ACCOUNTS); the attempts allauth counts
+        (rules.RATE_SIGNUP) allow many more, so a person fixing typos in the form is never stopped."""
+        key = f"signup_accounts:{ratelimit.client_address(request)}"
+        if ratelimit.exceeded(key, rules.RATE_SIGNUP_ACCOUNTS):
+            return None, render(request, "429.html", {"action": "signup"}, status=429)
+        # A valid form for an address that already has an account answers like a new one (no enumeration), so
+        # it counts like one.
+        ratelimit.hit(key, rules.RATE_SIGNUP_ACCOUNTS)
+        return super().try_save(request)
+
 
 class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=dates.time_zone_choices,
+        help_text="Dates and times on the site and in e-mails are shown in this time zone.",
+    )
+
     class Meta:
         model = User
-        fields = ["display_name", "city", "about", "skills", "avatar", "email_notifications"]
+        fields = ["display_name", "city", "about", "skills", "avatar", "email_notifications", "time_zone"]
         widgets = {
             "about": forms.Textarea(attrs={"rows": 6}),
             "avatar": forms.FileInput(attrs={"accept": "image/*"}),

@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from common import dates
 from common.storage import PrivateStorage, random_name
 
 from . import logins, rules
@@ -46,6 +47,13 @@ class User(AbstractUser):
     mode = models.CharField(max_length=6, choices=Mode.choices, default=Mode.BUYER)
     email_notifications = models.BooleanField(
         default=True, help_text="Send e-mail for important events (new order, status changes, messages…)."
+    )
+    # Pages and e-mails show times in this zone (common.dates); detected by the browser at sign-up.
+    time_zone = models.CharField(
+        max_length=dates.TIME_ZONE_MAX_LENGTH,
+        default=dates.DEFAULT_TIME_ZONE,
+        validators=[dates.validate_time_zone],
+        help_text="Dates and times on the site and in e-mails are shown in this time zone.",
     )
     adult_confirmed_at = models.DateTimeField(null=True, blank=True)
     terms_accepted_at = models.DateTimeField(null=True, blank=True)

@@ -13,10 +13,12 @@ RATE_LOGIN_CHANGE = "5/h"
 RATE_DELETION_REQUEST = "3/h"
 RATE_NOTIFICATIONS = "60/m"
 # T4 lock-out, in allauth's syntax (settings.ACCOUNT_RATE_LIMITS is built from these): five failed logins for one
-# account lock it for 15 minutes; ten a minute per address; sign-up 5 a minute and 20 an hour per address.
+# account lock it for 15 minutes; ten a minute per address. Sign-up: submissions of the form (typos included) are
+# counted generously per address; the accounts actually created per address are what is held back.
 RATE_LOGIN_FAILED = "10/m/ip,5/15m/key"
 RATE_LOGIN = "30/m/ip"
-RATE_SIGNUP = "5/m/ip,20/h/ip"
+RATE_SIGNUP = "30/m/ip,100/h/ip"
+RATE_SIGNUP_ACCOUNTS = "5/h"  # common.ratelimit syntax: completed sign-ups per address (accounts.forms.SignupForm)
 RATE_CONFIRM_EMAIL = "1/3m/key"
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from common import dates
 from common.errors import DomainError
 
 from . import logins, rules, selectors
@@ -40,7 +41,7 @@ def account_change_record(*, user, kind, old_value="", new_value=""):
         title=f"{change.get_kind_display()}: withdrawals are locked for {rules.SENSITIVE_CHANGE_LOCK_DAYS} days",
         body=(
             "For your safety, payout details cannot be changed and no withdrawal can be made until "
-            f"{change.locks_until:%d %b %Y, %H:%M} UTC. If this was not you, contact support at once."
+            f"{dates.format_datetime(change.locks_until, user, show_zone=True)}. If this was not you, contact support at once."
         ),
         url=reverse("accounts:settings"),
     )
@@ -81,9 +82,12 @@ def mode_switch(*, user, mode):
 PROFILE_FIELDS = ("display_name", "city", "about", "skills", "email_notifications")
 
 
-def profile_update(*, user, display_name, city, about, skills, email_notifications, avatar=None):
+def profile_update(*, user, display_name, city, about, skills, email_notifications, avatar=None, time_zone=None):
     """A9. `avatar` is a new upload already checked by content and size (common.uploads), or None to keep the
-    current one; a replaced avatar's file is removed once the change commits."""
+    current one; a replaced avatar's file is removed once the change commits. `time_zone` (an IANA name, None to
+    keep it) is where the person reads dates and times."""
+    if time_zone is not None and not dates.is_time_zone(time_zone):
+        raise DomainError("Choose a time zone from the list.")
     with transaction.atomic():
         old_avatar = User.objects.filter(pk=user.pk).values_list("avatar", flat=True).first()
         user.display_name = display_name
@@ -92,6 +96,9 @@ def profile_update(*, user, display_name, city, about, skills, email_notificatio
         user.skills = skills
         user.email_notifications = email_notifications
         fields = list(PROFILE_FIELDS)
+        if time_zone is not None:
+            user.time_zone = time_zone
+            fields.append("time_zone")
         if avatar is not None:
             user.avatar = avatar
             fields.append("avatar")

@@ -6,8 +6,10 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from common import dates
 from common.uploads import MAX_UPLOAD_BYTES
 
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -121,3 +123,17 @@ class PrivacyHeadersMiddleware:
         if self.permissions_policy and not response.has_header("Permissions-Policy"):
             response.headers["Permissions-Policy"] = self.permissions_policy
         return response
+
+
+class TimeZoneMiddleware:
+    """Every page speaks in the reader's time zone: a signed-in person's own (`User.time_zone`, chosen in the
+    settings, detected at sign-up), UTC for everyone else. After AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        zone = dates.zone_of(user if user is not None and user.is_authenticated else None)
+        with timezone.override(zone):
+            return self.get_response(request)

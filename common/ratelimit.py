@@ -14,11 +14,21 @@ def _parse(rate):
     return int(count), seconds
 
 
+def _cache_key(key, window):
+    return f"rl:{key}:{window}:{int(time.time() // window)}"
+
+
+def exceeded(key, rate):
+    """Whether `key` has used up `rate` in this window, without counting a hit: for limits on what succeeded
+    (an account created), checked before and counted after."""
+    limit, window = _parse(rate)
+    return (cache.get(_cache_key(key, window)) or 0) >= limit
+
+
 def hit(key, rate):
     """Count one hit; return True when the limit is exceeded. Fixed windows keep this one cache call or two."""
     limit, window = _parse(rate)
-    bucket = int(time.time() // window)
-    cache_key = f"rl:{key}:{window}:{bucket}"
+    cache_key = _cache_key(key, window)
     if cache.add(cache_key, 1, timeout=window + 1):
         return False
     try:

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "common.middleware.SessionIdleTimeoutMiddleware",
+    "common.middleware.TimeZoneMiddleware",  # pages in the reader's own time zone
     "common.middleware.PrivacyHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -103,7 +104,7 @@ TEMPLATES = [
                 "common.context_processors.site",
                 "accounts.context_processors.header",
             ],
-            "builtins": ["common.templatetags.money", "common.templatetags.rules"],
+            "builtins": ["common.templatetags.money", "common.templatetags.rules", "common.templatetags.dates"],
         },
     }
 ]
