@@ -1,18 +1,37 @@
-"""The catalogue's result grids for anonymous visitors, cached per URL (C12 at 100,000 Kworks).
+"""Caches of the catalogue's Kwork cards (C12 at 100,000 Kworks, issue 14).
 
-Logged-in people always get a fresh grid (their hearts differ). Anonymous grids are cached for
-ANON_GRID_CACHE_SECONDS under a key that contains a catalogue version: every service that changes what the
-catalogue lists or how it sorts (approve, pause, activate, automatic pause, weekend hiding, figures from ratings)
-bumps the version on commit, so a cached grid never outlives such a change."""
+Two layers:
 
+- Card fragments, for everyone: each card's HTML is cached under a key made of the Kwork's id and a hash of
+  every value the card shows (title, price, seller's name, avatar and stars, Top Rated, cover, …) and of the
+  card template itself. The grid query loads those values anyway, so a changed card simply has a new key: no
+  invalidation, never stale. The heart is not in the fragment (it differs per person and carries the CSRF
+  token): a marker stands in its place and is swapped for one of the two heart variants rendered once per
+  request, so a warm grid renders no card template at all.
+- Whole grids for anonymous visitors, per URL, for ANON_GRID_CACHE_SECONDS, under a key that contains a
+  catalogue version: every service that changes what the catalogue lists or how it sorts (approve, pause,
+  activate, automatic pause, weekend hiding, figures from ratings) bumps the version, so a cached grid never
+  outlives such a change. This also saves the grid's SQL."""
+
+import functools
 import hashlib
 import os
 
 from django.core.cache import cache
 from django.db import transaction
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from . import rules
+
+CARD_TEMPLATE = "marketplace/partials/card.html"
+HEART_TEMPLATE = "marketplace/partials/heart.html"
+# Markers: raw "<" never comes out of an autoescaped value, so no user text can contain (or fake) them.
+HEART_MARK = mark_safe("<!--heart-->")
+HEART_URL_MARK = mark_safe("<heart-url>")
+_ID_PROBE = 987654321  # an id for reverse(), cut out of the URL to build the others by concatenation
 
 VERSION_KEY = "mkt:catalogue-version"
 
@@ -44,6 +63,11 @@ def grid_key(request, *, weekend):
     return f"mkt:grid:{catalogue_version()}:{int(weekend)}:{path}"
 
 
+def card_cache_enabled():
+    # MARKETPLACE_CARD_CACHE=0 renders every card (bench/catalogue_bench.py --no-card-cache, the baseline).
+    return os.environ.get("MARKETPLACE_CARD_CACHE", "1") != "0"
+
+
 def cache_seconds():
     # MARKETPLACE_GRID_CACHE_SECONDS=0 turns the cache off (bench/catalogue_bench.py --no-grid-cache).
     return int(os.environ.get("MARKETPLACE_GRID_CACHE_SECONDS", rules.ANON_GRID_CACHE_SECONDS))
@@ -60,3 +84,84 @@ def cached_grid(request, *, weekend, render):
         html = render()  # rendered by our own templates: escaped already
         cache.set(key, str(html), timeout=seconds)
     return mark_safe(html)  # noqa: S308
+
+
+def id_url(name):
+    """A function pk -> URL of the named `<int:pk>` route: one reverse() per grid instead of one per card."""
+    head, probe, tail = reverse(name, args=[_ID_PROBE]).partition(str(_ID_PROBE))
+    if not probe:
+        raise ValueError(f"{name} does not take the id as a path segment")
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+@functools.cache
+def template_version():
+    """A hash of the card template's source (once per process): a deploy that changes the card changes every
+    key."""
+    source = get_template(CARD_TEMPLATE).template.source
+    return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
+
+
+def card_facts(kwork, url):
+    """Everything the card shows (keep in step with card.html: a value missing here would go stale)."""
+    seller = kwork.seller
+    gallery = getattr(kwork, "gallery", None)
+    return (
+        kwork.pk,
+        url,
+        kwork.title,
+        kwork.category.name[:1],
+        gallery[0].image.name if gallery else "",
+        seller.username,
+        seller.avatar.name or "",
+        seller.initials,
+        kwork.top_rated,
+        kwork.seller_feedback_count,
+        kwork.seller_stars,
+        kwork.lead_time_days,
+        kwork.uses_packages,
+        kwork.price_cents,
+    )
+
+
+def card_key(kwork, url):
+    digest = hashlib.blake2b(repr(card_facts(kwork, url)).encode(), digest_size=12).hexdigest()
+    return f"mkt:card:{template_version()}:{kwork.pk}:{digest}"
+
+
+def _hearts(request):
+    """The heart partial rendered once per request and state; HEART_URL_MARK stands for the Kwork's URL."""
+    template = get_template(HEART_TEMPLATE)
+    user = getattr(request, "user", None)
+    context = {"request": request, "user": user, "heart_url": HEART_URL_MARK}
+    if user is None or not user.is_authenticated:
+        off = template.render(context)
+        return off, off
+    context["csrf_token"] = get_token(request)
+    return template.render({**context, "is_favourite": True}), template.render({**context, "is_favourite": False})
+
+
+def cards_html(kworks, *, request, favourite_ids=frozenset()):
+    """The cards of a grid: fragments fetched in one round trip, the missing ones rendered and stored in
+    one more, then the person's hearts put in. `kworks` come from selectors' card querysets."""
+    kworks = list(kworks)
+    if not kworks:
+        return mark_safe("")
+    kwork_url, heart_url = id_url("marketplace:kwork"), id_url("marketplace:favourite_toggle")
+    keys = [card_key(kwork, kwork_url(kwork.pk)) for kwork in kworks]
+    found = cache.get_many(keys) if card_cache_enabled() else {}
+    missing = {}
+    template = None
+    for key, kwork in zip(keys, kworks, strict=True):
+        if key not in found:
+            template = template or get_template(CARD_TEMPLATE)
+            html = template.render({"kwork": kwork, "card_url": kwork_url(kwork.pk), "heart_mark": HEART_MARK})
+            found[key] = missing[key] = str(html)
+    if missing and card_cache_enabled():
+        cache.set_many(missing, timeout=rules.CARD_CACHE_SECONDS)
+    heart_on, heart_off = _hearts(request)
+    parts = []
+    for key, kwork in zip(keys, kworks, strict=True):
+        heart = (heart_on if kwork.pk in favourite_ids else heart_off).replace(HEART_URL_MARK, heart_url(kwork.pk))
+        parts.append(found[key].replace(HEART_MARK, heart, 1))
+    return mark_safe("\n".join(parts))  # noqa: S308 (our own templates' output, escaped when rendered)

@@ -84,7 +84,11 @@ SEARCH_TERM_MIN_LENGTH = 3  # words of the typo vocabulary (shorter ones are too
 SEARCH_TERM_MAX_LENGTH = 100  # = SearchTerm.word's max_length
 HOME_POPULAR_COUNT = 12
 KWORK_VIEW_ONCE_SECONDS = 3600  # a Kwork page view counts once per visitor per hour (conversion)
-ANON_GRID_CACHE_SECONDS = 30  # result grids for anonymous visitors (marketplace/caching.py)
+# Result grids for anonymous visitors (marketplace/caching.py). Their key carries the catalogue version, which
+# every listing change bumps; only a seller's new name or avatar waits for this to show on a cached grid.
+ANON_GRID_CACHE_SECONDS = 300
+# A card fragment's key holds everything the card shows, so it is never stale; this only lets unused ones go.
+CARD_CACHE_SECONDS = 24 * 3600
 # The catalogue filters' choices: only these values are accepted from the query string.
 LEAD_TIME_FILTER_DAYS = (1, 3, 7, 14)
 SELLER_RATING_FILTER_MINIMUMS = (4.0, 4.5, 4.8)

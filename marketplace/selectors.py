@@ -63,14 +63,31 @@ def listed_kworks(now=None):
     return queryset
 
 
-CARD_DEFERRED = ("description", "instructions", "search_vector", "pending_changes", "reject_note")
+# What a card shows (templates/marketplace/partials/card.html, marketplace/caching.py's card_facts): only
+# these columns are loaded for a grid; the cover comes with one prefetch query for the whole page.
+CARD_COLUMNS = (
+    "title",
+    "price_cents",
+    "uses_packages",
+    "lead_time_days",
+    "top_rated",
+    "seller_stars",
+    "seller_feedback_count",
+    "seller__username",
+    "seller__display_name",
+    "seller__avatar",
+    "category__name",
+)
+
+
+def _cover_prefetch():
+    images = KworkImage.objects.filter(pending=False).only("kwork_id", "image", "position")
+    return Prefetch("images", queryset=images, to_attr="gallery")
 
 
 def _cards(queryset):
-    """Kwork cards: seller and category joined, gallery prefetched; the long text columns are not loaded."""
-    return (
-        queryset.select_related("seller", "category").defer(*CARD_DEFERRED).prefetch_related(_gallery_prefetch())
-    )
+    """Kwork cards: seller and category joined, only the columns the card shows, gallery prefetched."""
+    return queryset.select_related("seller", "category").only(*CARD_COLUMNS).prefetch_related(_cover_prefetch())
 
 
 def categories_tree():
