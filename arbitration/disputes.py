@@ -135,7 +135,9 @@ def dispute_open(*, order, user, description, asked_outcome, asked_refund_cents=
     description = _clean(description, required_message="Please describe what went wrong.", what="The description")
     files = _check_evidence(files)
     # Locks the order, refuses other states, moves it to arbitration and writes its history.
-    order = order_services.order_open_arbitration(order=order, user=user, description=description)
+    order = order_services.order_open_arbitration(
+        order=order, user=user, description=description, notify_other_party=False
+    )
     at = timezone.now()
     dispute = Dispute.objects.create(
         order=order,

@@ -33,7 +33,7 @@ Public API:
     order_portfolio_consent_set(*, order, buyer, consent) -> Order                    (C14: allow / withdraw)
     order_portfolio_upload(*, order, seller, upload) -> marketplace PortfolioItem     (C14)
     order_portfolio_remove(*, order, seller) -> Order                                 (C14)
-    order_open_arbitration(*, order, user, description) -> Order                      (O12, for arbitration)
+    order_open_arbitration(*, order, user, description, notify_other_party) -> Order (O12, for arbitration)
     order_arbitration_resolve(*, order, staff_user, refund_cents, reasoning, agreed=False) -> Order  (O12)
     orders_autocancel_unaccepted / orders_mark_overdue / orders_autocomplete / orders_cancel_inactive /
     cancellation_requests_autoconfirm (*, now=None, batch_size=rules.SWEEP_BATCH_SIZE) -> int (rows handled)

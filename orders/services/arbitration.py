@@ -25,9 +25,10 @@ from .common import (
 )
 
 
-def order_open_arbitration(*, order, user, description):
+def order_open_arbitration(*, order, user, description, notify_other_party=True):
     """O12 hook for the arbitration app: move an order in progress or delivered to arbitration. The money stays
-    in escrow. The arbitration app records the dispute itself (this only changes the order and its history)."""
+    in escrow. The arbitration app records the dispute itself (this only changes the order and its history) and
+    passes notify_other_party=False because its own notice says more (what is asked, the answer deadline)."""
     with transaction.atomic():
         order = order_lock(order)
         if order.party_of(user) is None:
@@ -53,12 +54,13 @@ def order_open_arbitration(*, order, user, description):
             at=at,
         )
         lapse_pending_requests(order, at)
-        notify(
-            order.other_party(user),
-            kind=NotificationKind.ORDER_STATUS,
-            title=f"Order #{order.pk} was sent to arbitration",
-            order=order,
-        )
+        if notify_other_party:
+            notify(
+                order.other_party(user),
+                kind=NotificationKind.ORDER_STATUS,
+                title=f"Order #{order.pk} was sent to arbitration",
+                order=order,
+            )
         if from_status == S.IN_PROGRESS:
             sync_autopause(order)
         return order

@@ -83,6 +83,9 @@ def test_o12_either_party_opens_with_evidence_hashed_money_stays_in_escrow(state
     assert DisputeProposal.objects.get().side == Side.SELLER
     note = Notification.objects.filter(user=order.buyer, title__contains="opened a dispute").get()
     assert note.kind == NotificationKind.ORDER_STATUS and f"{rules.DISPUTE_ANSWER_HOURS} hours" in note.body
+    assert not Notification.objects.filter(
+        user=order.buyer, title__contains="sent to arbitration"
+    ).exists()  # one notice
     # The chat stays open.
     order_services.order_message_send(order=order, author=order.buyer, text="Still here.")
 
