@@ -3,13 +3,13 @@ from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from common.admin import admin_action_run
+from common.admin import StaffAdmin, StaffTabularInline, admin_action_run
 
 from . import services
 from .models import AccountChange, Badge, DeletionRequest, Notification, User, UserBadge
 
 
-class UserBadgeInline(admin.TabularInline):
+class UserBadgeInline(StaffTabularInline):
     model = UserBadge
     fk_name = "user"
     extra = 0
@@ -97,13 +97,13 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Badge)
-class BadgeAdmin(admin.ModelAdmin):
+class BadgeAdmin(StaffAdmin):
     list_display = ["icon", "name", "code", "automatic"]
     search_fields = ["name", "code"]
 
 
 @admin.register(UserBadge)
-class UserBadgeAdmin(admin.ModelAdmin):
+class UserBadgeAdmin(StaffAdmin):
     list_display = ["user", "badge", "granted_at", "granted_by", "note"]
     list_filter = ["badge"]
     search_fields = ["user__username"]
@@ -127,7 +127,7 @@ class UserBadgeAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeletionRequest)
-class DeletionRequestAdmin(admin.ModelAdmin):
+class DeletionRequestAdmin(StaffAdmin):
     list_display = ["user", "created_at", "status", "processed_by", "processed_at"]
     list_filter = ["status"]
     readonly_fields = ["user", "reason", "created_at", "status", "processed_at", "processed_by"]
@@ -149,7 +149,7 @@ class DeletionRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountChange)
-class AccountChangeAdmin(admin.ModelAdmin):
+class AccountChangeAdmin(StaffAdmin):
     list_display = ["user", "kind", "old_value", "new_value", "created_at"]
     list_filter = ["kind"]
     search_fields = ["user__username"]
@@ -162,7 +162,7 @@ class AccountChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(StaffAdmin):
     list_display = ["user", "kind", "title", "created_at", "read_at"]
     list_filter = ["kind"]
     search_fields = ["user__username", "title"]

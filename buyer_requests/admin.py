@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import Case, Value, When
 from django.utils.html import format_html_join
 
-from common.admin import admin_action_run, admin_action_with_reason
+from common.admin import StaffAdmin, admin_action_run, admin_action_with_reason
 from common.money import format_cents
 
 from . import rules, services
@@ -26,7 +26,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(BuyerRequest)
-class BuyerRequestAdmin(admin.ModelAdmin):
+class BuyerRequestAdmin(StaffAdmin):
     list_display = ("title", "buyer", "subcategory", "budget", "status", "created_at", "active_until")
     list_filter = ("status",)
     list_select_related = ("buyer", "subcategory__parent")

@@ -123,7 +123,7 @@ class RequestOffer(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="request_offer",
-        help_text="C15: an Advanced or Professional seller's custom offer instead of a Kwork.",
+        help_text="An individual offer instead of a Kwork (Advanced and Professional sellers may send one).",
     )
     order = models.OneToOneField(
         "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="request_offer"

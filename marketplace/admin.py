@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
-from common.admin import admin_action_run, admin_action_with_reason
+from common.admin import StaffAdmin, StaffTabularInline, admin_action_run, admin_action_with_reason
 from common.errors import DomainError
 
 from . import services
@@ -36,12 +36,12 @@ SEEN_VERSION_PREFIX = "seen_version_"
 # --- categories and attributes (C1, C4) ------------------------------------------------------------------
 
 
-class PricePointInline(admin.TabularInline):
+class PricePointInline(StaffTabularInline):
     model = PackagePricePoint
     extra = 0
 
 
-class SubcategoryInline(admin.TabularInline):
+class SubcategoryInline(StaffTabularInline):
     model = Category
     fk_name = "parent"
     fields = ("name", "slug", "position")
@@ -49,7 +49,7 @@ class SubcategoryInline(admin.TabularInline):
     show_change_link = True
 
 
-class AttributeInline(admin.TabularInline):
+class AttributeInline(StaffTabularInline):
     model = Attribute
     fields = ("name", "slug", "position", "required")
     extra = 0
@@ -57,7 +57,7 @@ class AttributeInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(StaffAdmin):
     list_display = ("__str__", "slug", "position", "requires_portfolio")
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter), "requires_portfolio")
     search_fields = ("name", "slug")
@@ -73,14 +73,14 @@ class CategoryAdmin(admin.ModelAdmin):
             self.message_user(request, f"Kworks paused automatically for a missing portfolio: {paused}.")
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(StaffTabularInline):
     model = AttributeChoice
     extra = 1
     prepopulated_fields = {"slug": ("label",)}
 
 
 @admin.register(Attribute)
-class AttributeAdmin(admin.ModelAdmin):
+class AttributeAdmin(StaffAdmin):
     list_display = ("name", "category", "required", "position")
     list_select_related = ("category__parent",)
     search_fields = ("name", "category__name")
@@ -91,7 +91,7 @@ class AttributeAdmin(admin.ModelAdmin):
 # --- Kworks and moderation (C7) --------------------------------------------------------------------------
 
 
-class ImageInline(admin.TabularInline):
+class ImageInline(StaffTabularInline):
     model = KworkImage
     fields = ("preview", "pending", "position")
     readonly_fields = fields
@@ -103,7 +103,7 @@ class ImageInline(admin.TabularInline):
         return format_html('<img src="{}" alt="" width="160">', obj.image.url) if obj.image else "—"
 
 
-class OptionInline(admin.TabularInline):
+class OptionInline(StaffTabularInline):
     model = KworkOption
     fields = ("title", "price_cents", "is_active")
     readonly_fields = fields
@@ -111,7 +111,7 @@ class OptionInline(admin.TabularInline):
     can_delete = False
 
 
-class PackageInline(admin.TabularInline):
+class PackageInline(StaffTabularInline):
     model = KworkPackage
     fields = ("tier", "description", "price_cents", "lead_time_days")
     readonly_fields = fields
@@ -173,7 +173,7 @@ def _reject(modeladmin, request, queryset):
     )
 
 
-class KworkAdminBase(admin.ModelAdmin):
+class KworkAdminBase(StaffAdmin):
     list_select_related = ("seller", "category__parent")
     search_fields = ("title", "seller__username")
     inlines = [ImageInline, OptionInline, PackageInline]
@@ -289,14 +289,14 @@ class KworkAdmin(KworkAdminBase):
 
 
 @admin.register(Favourite)
-class FavouriteAdmin(admin.ModelAdmin):
+class FavouriteAdmin(StaffAdmin):
     list_display = ("user", "kwork", "created_at")
     list_select_related = ("user", "kwork")
     raw_id_fields = ("user", "kwork")
 
 
 @admin.register(CartItem)
-class CartItemAdmin(admin.ModelAdmin):
+class CartItemAdmin(StaffAdmin):
     list_display = ("user", "kwork", "quantity", "added_at")
     list_select_related = ("user", "kwork")
     raw_id_fields = ("user", "kwork", "package")

@@ -25,7 +25,7 @@ class Category(models.Model):
     icon = models.CharField(max_length=8, blank=True, help_text="A short symbol shown next to the name.")
     requires_portfolio = models.BooleanField(
         default=False,
-        help_text="C11(a): Kworks here (or in its subcategories) are paused automatically while too few of their "
+        help_text="Kworks here (or in its subcategories) are paused automatically while too few of their "
         "completed orders have a portfolio item.",
     )
 
@@ -111,11 +111,16 @@ class SellerProfile(models.Model):
         default=False,
         help_text="Your Kworks are hidden from the catalogue from Friday 00:00 to Monday 00:00 UTC.",
     )
-    autopaused = models.BooleanField(default=False, help_text="C11(b): too many orders in progress.")
+    autopaused = models.BooleanField(
+        default=False, help_text="Paused automatically: the seller has too many orders in progress."
+    )
     autopaused_at = models.DateTimeField(null=True, blank=True)
     in_progress_count = models.PositiveIntegerField(default=0)
     # M2: set by messaging's answer sweep when a new message went unanswered, cleared when the seller answers.
-    answer_blocked = models.BooleanField(default=False, help_text="M2: a buyer's new message is unanswered.")
+    answer_blocked = models.BooleanField(
+        default=False,
+        help_text="A buyer's new message waits for the seller's answer; their Kworks cannot be ordered.",
+    )
     answer_blocked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
@@ -154,7 +159,7 @@ class Kwork(models.Model):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="kworks")
     title = models.CharField(max_length=rules.KWORK_TITLE_MAX_LENGTH)
     description = models.TextField(max_length=rules.KWORK_DESCRIPTION_MAX_LENGTH)
-    volume = models.CharField("volume of one unit", max_length=120, help_text="For example: 1 logo, 1,000 words.")
+    volume = models.CharField("volume of one unit", max_length=120)
     price_cents = models.BigIntegerField(default=rules.KWORK_DEFAULT_PRICE_CENTS)
     lead_time_days = models.PositiveSmallIntegerField(default=3)
     instructions = models.TextField("instructions for the buyer", max_length=2000, blank=True)
@@ -163,17 +168,25 @@ class Kwork(models.Model):
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     auto_paused = models.BooleanField(
-        default=False, help_text="C11: hidden from the catalogue, still orderable (either reason below)."
+        default=False,
+        help_text="Hidden from the catalogue but still orderable: too many orders in progress or too few portfolio "
+        "items.",
     )
     # C11(a): its own reason, so the two automatic pauses never undo each other (auto_paused = (a) or (b)).
-    portfolio_paused = models.BooleanField(default=False, help_text="C11(a): too few portfolio items.")
+    portfolio_paused = models.BooleanField(default=False, help_text="Too few portfolio items for its category.")
     portfolio_orders_count = models.PositiveIntegerField(
-        default=0, help_text="C11(a): completed orders whose buyer allowed a portfolio item (kept by orders)."
+        default=0, help_text="Completed orders whose buyer allowed the seller to show the work in the portfolio."
     )
-    weekend_hidden = models.BooleanField(default=False, help_text="C10: flipped by the weekend beat job.")
-    seller_hides_weekends = models.BooleanField(default=False, help_text="Copy of the seller's C10 setting.")
+    weekend_hidden = models.BooleanField(
+        default=False, help_text="Hidden for the weekend at the seller's request (set and cleared automatically)."
+    )
+    seller_hides_weekends = models.BooleanField(
+        default=False, help_text="The seller hides their Kworks on weekends."
+    )
     # M2: out of the catalogue and not orderable at all (unlike C11) while the seller owes a buyer an answer.
-    answer_blocked = models.BooleanField(default=False, help_text="M2: copy of the seller's answer block.")
+    answer_blocked = models.BooleanField(
+        default=False, help_text="A buyer's new message waits for the seller's answer; not orderable until then."
+    )
     # T1: the seller's account is blocked: out of the catalogue and not orderable until the block ends or is lifted.
     seller_blocked = models.BooleanField(
         default=False, db_default=False, help_text="The seller's account is blocked."
@@ -191,12 +204,13 @@ class Kwork(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     moderation_version = models.PositiveIntegerField(
         default=0,
-        help_text="C7: moves with every change the seller makes; an approval names the version the moderator saw.",
+        help_text="Goes up with every change the seller makes; an approval applies only to the version the moderator "
+        "saw.",
     )
 
     # Denormalised figures, kept by services of ratings/orders through marketplace services (C12 sorting).
     seller_rating = models.FloatField(default=0)
-    seller_stars = models.FloatField(default=0, help_text="R6: 0–5 in halves (cards and the rating filter).")
+    seller_stars = models.FloatField(default=0, help_text="The seller's stars, 0 to 5 in halves.")
     seller_feedback_count = models.PositiveIntegerField(default=0)
     seller_responsibility = models.FloatField(default=0)
     seller_level = models.CharField(max_length=12, default="newbie")
@@ -205,7 +219,7 @@ class Kwork(models.Model):
     conversion = models.FloatField(default=0)
     top_rated = models.BooleanField(default=False)
     orders_count = models.PositiveIntegerField(default=0)
-    views_count = models.PositiveIntegerField(default=0, help_text="Kwork page views (C12 conversion).")
+    views_count = models.PositiveIntegerField(default=0, help_text="Views of the Kwork page.")
 
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)

@@ -3,13 +3,13 @@ cancellation requests and chat inline, and one action: cancel with refund for pr
 
 from django.contrib import admin
 
-from common.admin import admin_action_run
+from common.admin import StaffAdmin, StaffTabularInline, admin_action_run
 
 from . import services
 from .models import CancellationRequest, Delivery, Order, OrderEvent, OrderLine, OrderMessage
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(StaffTabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -31,7 +31,7 @@ class EventInline(ReadOnlyInline):
     model = OrderEvent
     fields = ("created_at", "kind", "actor", "from_status", "to_status", "reason")
     readonly_fields = fields
-    verbose_name_plural = "timeline (O14)"
+    verbose_name_plural = "timeline"
 
 
 class DeliveryInline(ReadOnlyInline):
@@ -54,7 +54,7 @@ class MessageInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(StaffAdmin):
     list_display = ("pk", "title", "buyer", "seller", "status", "total_cents", "placed_at", "overdue_at")
     list_filter = ("status", "cancelled_by", "counts_against_seller", "auto_cancelled")
     search_fields = ("=id", "title", "buyer__username", "seller__username")
@@ -64,7 +64,7 @@ class OrderAdmin(admin.ModelAdmin):
     actions = ["cancel_prohibited"]
     show_full_result_count = False
 
-    def get_readonly_fields(self, request, obj=None):
+    def readonly_names(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
 
     def has_add_permission(self, request):

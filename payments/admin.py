@@ -3,7 +3,7 @@ decided in /backoffice/withdrawals/ through services; staff create promo codes (
 
 from django.contrib import admin
 
-from common.admin import admin_action_run
+from common.admin import StaffAdmin, StaffTabularInline, admin_action_run
 
 from . import services
 from .models import (
@@ -19,7 +19,7 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(StaffAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -38,7 +38,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
     list_select_related = ["owner"]
 
 
-class LedgerEntryInline(admin.TabularInline):
+class LedgerEntryInline(StaffTabularInline):
     model = LedgerEntry
     fields = ["account", "amount_cents", "balance_after_cents"]
     readonly_fields = fields
@@ -108,7 +108,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PromoCode)
-class PromoCodeAdmin(admin.ModelAdmin):
+class PromoCodeAdmin(StaffAdmin):
     list_display = [
         "code",
         "amount_cents",
@@ -121,6 +121,13 @@ class PromoCodeAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["code"]
     readonly_fields = ["times_redeemed"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "amount_cents":
+            # The model's help text counts in cents; staff type dollars here.
+            field.help_text = "The bonus credited to the balance of each person who redeems the code."
+        return field
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or not obj.redemptions.exists()

@@ -5,21 +5,21 @@ feedback with a reason code, confirm or dismiss a boosting suspicion and remove 
 from django import forms
 from django.contrib import admin, messages
 
-from common.admin import admin_action_run, admin_action_with_reason
+from common.admin import StaffAdmin, admin_action_run, admin_action_with_reason
 from common.errors import DomainError
 
 from . import rules, services
 from .models import BoostingFlag, BuyerStats, Feedback, FeedbackRemoval, FeedbackResponse, SellerStats
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(StaffAdmin):
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_readonly_fields(self, request, obj=None):
+    def readonly_names(self, request, obj=None):
         return [f.name for f in self.model._meta.fields] + [m.name for m in self.model._meta.many_to_many]
 
 
