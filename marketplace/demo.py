@@ -3,7 +3,6 @@ of the demo sellers sergio and nina made through the real services (create, uplo
 waiting for moderation and one rejected. Gallery images are drawn with Pillow at seed time. Idempotent."""
 
 import io
-import unicodedata
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw, ImageFont
@@ -336,15 +335,6 @@ DESCRIPTION = (
 )
 
 
-# The bundled font has no arrows or typographic dashes and quotes: they would draw as a missing-glyph box.
-_PLAIN = str.maketrans({"↔": "to", "→": "to", "–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"'})
-
-
-def _drawable(text):
-    text = unicodedata.normalize("NFKD", text.translate(_PLAIN))
-    return text.encode("ascii", "ignore").decode()
-
-
 def gallery_png(title, index):
     """A small 640×480 cover with the Kwork's title: made at seed time, never committed."""
     color = PALETTE[index % len(PALETTE)]
@@ -357,7 +347,7 @@ def gallery_png(title, index):
         font = ImageFont.load_default(size=34)
     except TypeError:  # Pillow < 10.1
         font = ImageFont.load_default()
-    words, lines, line = _drawable(title.replace("I will ", "")).split(), [], ""
+    words, lines, line = title.replace("I will ", "").split(), [], ""
     for word in words:
         if len(line) + len(word) > 22:
             lines.append(line)
@@ -367,16 +357,10 @@ def gallery_png(title, index):
     lines.append(line)
     y = 240 - 22 * len(lines)
     for text in lines:
-        first = text[:1].upper() + text[1:] if text == lines[0] else text  # keeps "WordPress" as it is
-        draw.text((40, y), first, fill=(255, 255, 255), font=font)
+        draw.text((40, y), text.capitalize() if text == lines[0] else text, fill=(255, 255, 255), font=font)
         y += 44
-    # The label's pill is sized from the text's own box, so the word sits inside it whatever the font.
-    left, top, right, bottom = draw.textbbox((0, 0), "Gigly", font=font)
-    pad_x, pad_y, x, y = 18, 8, 40, 400
-    draw.rounded_rectangle(
-        [x, y, x + (right - left) + 2 * pad_x, y + (bottom - top) + 2 * pad_y], radius=10, fill=(255, 255, 255)
-    )
-    draw.text((x + pad_x - left, y + pad_y - top), "Gigly", fill=color, font=font)
+    draw.rounded_rectangle([40, 400, 200, 440], radius=10, fill=(255, 255, 255))
+    draw.text((58, 406), "Gigly", fill=color, font=font)
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
     return SimpleUploadedFile(f"cover-{index}.png", buffer.getvalue(), content_type="image/png")
