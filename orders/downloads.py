@@ -5,6 +5,7 @@ file, and after the decision the record, link them). Anyone else
 gets a 404, as for the order page; someone logged out is sent to log in. The check is Django's, the bytes are
 sent by nginx in production (common.files.file_response)."""
 
+import mimetypes
 import re
 
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,13 @@ from .models import DeliveryFile, Order, OrderAttachment
 
 # Stored names are `orders/<order id>/<random>` (orders/models.py).
 _NAME = re.compile(r"orders/(?P<order_id>\d+)/[^/]+")
+# Images a browser shows by itself: these may be sent inline (`?preview=1`) for the order page's preview of a
+# delivery. Anything else (SVG can carry scripts; TIFF is not shown) is always a download.
+INLINE_IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/bmp"}
+
+
+def is_inline_image(filename):
+    return mimetypes.guess_type(filename)[0] in INLINE_IMAGE_TYPES
 
 
 def _order_for(user, order_id):
@@ -44,4 +52,5 @@ def order_file(request, name):
     )
     if row is None:
         raise Http404("No such file.")
-    return file_response(row.file, filename=row.name)
+    inline = request.GET.get("preview") == "1" and is_inline_image(row.name)
+    return file_response(row.file, filename=row.name, as_attachment=not inline)

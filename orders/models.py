@@ -89,6 +89,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["buyer", "status", "-placed_at"], name="order_buyer_status"),
             models.Index(fields=["seller", "status", "-placed_at"], name="order_seller_status"),
+            # "Manage orders": a page of a person's orders, newest first, read in index order (keyset).
+            models.Index(fields=["buyer", "-placed_at", "-id"], name="order_buyer_placed"),
+            models.Index(fields=["seller", "-placed_at", "-id"], name="order_seller_placed"),
             models.Index(fields=["accept_by", "id"], condition=models.Q(status="new"), name="order_new_accept_by"),
             models.Index(
                 fields=["due_at", "id"],
@@ -416,7 +419,11 @@ class OrderMessage(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["order", "created_at"])]
+        indexes = [
+            models.Index(fields=["order", "created_at"]),
+            # The order page reads the latest messages and the refresh those after an id (keyset by id).
+            models.Index(fields=["order", "id"], name="ordermessage_order_id"),
+        ]
 
     def __str__(self):
         return f"Message {self.pk} on order {self.order_id}"

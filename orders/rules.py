@@ -74,6 +74,12 @@ MAX_FILES_PER_MESSAGE = 5
 MESSAGE_PREVIEW_LENGTH = 140  # A11: a chat message's first characters in the "new message" notification
 # Pages
 LIST_PAGE_SIZE = 25  # orders per page of "Manage orders"
+# The order page draws a bounded part of each growing section, so its size does not grow with the order's
+# history: the latest messages, deliveries and events, and earlier ones a page at a time on request.
+CHAT_PAGE_SIZE = 30  # messages
+CHAT_REFRESH_SECONDS = 15  # the open page asks for new messages this often
+DELIVERIES_PAGE_SIZE = 5
+TIMELINE_PAGE_SIZE = 10  # events of the history
 # T4 fair use of the order pages' writes, per user (common.ratelimit's "count/period").
 RATE_PLACE = "20/m"
 RATE_ACTION = "30/m"

@@ -1,23 +1,27 @@
 """Reads of the orders app for views. Lookups take the user, so someone else's order is a 404; lists use
 select_related/prefetch_related so the query count does not grow with the number of orders."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
 from marketplace.models import Kwork
 
 from . import rules
+from .downloads import is_inline_image
 from .models import CancellationRequest, Delivery, Order, OrderEvent, OrderMessage
 
 S = Order.Status
 BUYER, SELLER = rules.BUYER, rules.SELLER
 
+ACTIVE_STATES = (S.NEW, S.IN_PROGRESS, S.DELIVERED, S.IN_ARBITRATION)
 # The tabs of the "Manage orders" pages: name → (label, filter).
 STATE_FILTERS = {
-    "active": ("Active", Q(status__in=[S.NEW, S.IN_PROGRESS, S.DELIVERED, S.IN_ARBITRATION])),
+    "active": ("Active", Q(status__in=ACTIVE_STATES)),
     "new": ("New", Q(status=S.NEW)),
     "in_progress": ("In progress", Q(status=S.IN_PROGRESS)),
     "overdue": ("Overdue", Q(status=S.IN_PROGRESS, overdue_at__isnull=False)),
@@ -102,10 +106,80 @@ def orders_for(*, user, role, state_filter=DEFAULT_FILTER):
     )
 
 
+@dataclass
+class ListPage:
+    """A keyset page of "Manage orders": `rows` newest first, and the order ids the "newer" and "older" links
+    carry (None when there is nothing that way)."""
+
+    rows: list
+    newer_than: int | None
+    older_than: int | None
+
+
+def orders_page(*, user, role, state_filter=DEFAULT_FILTER, before=None, after=None):
+    """LIST_PAGE_SIZE of the user's orders, newest first, older than the order id `before` or newer than `after`.
+    Keyset on (placed_at, id): a range scan of the (party, placed_at, id) index that stops after a page, however
+    many orders the person has (no OFFSET, no COUNT). A cursor that is not one of the person's orders gives the
+    first page."""
+    size = rules.LIST_PAGE_SIZE
+    orders = orders_for(user=user, role=role, state_filter=state_filter)
+    cursor_pk = before or after
+    cursor = None
+    if cursor_pk:
+        cursor = (
+            Order.objects.filter(_role_q(user, role), pk=cursor_pk).values_list("placed_at", flat=True).first()
+        )
+    if cursor is None:
+        rows = list(orders[: size + 1])
+        return ListPage(
+            rows=rows[:size], newer_than=None, older_than=rows[size - 1].pk if len(rows) > size else None
+        )
+    if before:
+        rows = list(orders.filter(Q(placed_at__lt=cursor) | Q(pk__lt=before), placed_at__lte=cursor)[: size + 1])
+        more_older = len(rows) > size
+        rows = rows[:size]
+        return ListPage(
+            rows=rows,
+            newer_than=rows[0].pk if rows else None,
+            older_than=rows[-1].pk if more_older else None,
+        )
+    rows = list(
+        orders.filter(Q(placed_at__gt=cursor) | Q(pk__gt=after), placed_at__gte=cursor).order_by(
+            "placed_at", "pk"
+        )[: size + 1]
+    )
+    more_newer = len(rows) > size
+    rows = rows[:size][::-1]
+    return ListPage(
+        rows=rows,
+        newer_than=rows[0].pk if more_newer else None,
+        older_than=rows[-1].pk if rows else None,
+    )
+
+
+def _active_counts(user, role):
+    """Counts over the person's active orders only (new, in progress, delivered): bounded by the work at hand, not
+    by their history. One query through the (party, status, placed) index."""
+    return Order.objects.filter(_role_q(user, role), status__in=[S.NEW, S.IN_PROGRESS, S.DELIVERED]).aggregate(
+        new=Count("pk", filter=Q(status=S.NEW)),
+        in_progress=Count("pk", filter=Q(status=S.IN_PROGRESS)),
+        overdue=Count("pk", filter=Q(status=S.IN_PROGRESS, overdue_at__isnull=False)),
+        delivered=Count("pk", filter=Q(status=S.DELIVERED)),
+        requirements=Count("pk", filter=Q(status=S.NEW, requirements_sent_at__isnull=True)),
+    )
+
+
 def state_counts(*, user, role):
-    """{filter name: number of orders} for the tabs, in one query."""
-    aggregates = {name: Count("pk", filter=condition) for name, (_, condition) in STATE_FILTERS.items()}
-    return Order.objects.filter(_role_q(user, role)).aggregate(**aggregates)
+    """{filter name: number of orders} for the tabs: one COUNT grouped by status over the person's part of the
+    (party, status) index (no table rows read when the index covers it), and the overdue ones among the active."""
+    by_status = dict(
+        Order.objects.filter(_role_q(user, role)).order_by().values_list("status").annotate(n=Count("*"))
+    )
+    counts = {name: by_status.get(name, 0) for name in S.values}
+    counts["overdue"] = _active_counts(user, role)["overdue"] if by_status.get(S.IN_PROGRESS) else 0
+    counts["active"] = sum(by_status.get(status, 0) for status in ACTIVE_STATES)
+    counts["all"] = sum(by_status.values())
+    return {name: counts.get(name, 0) for name in STATE_FILTERS}
 
 
 def action_counts(*, user, role):
@@ -113,20 +187,13 @@ def action_counts(*, user, role):
 
     Seller: "to_start" (new), "to_deliver" (in progress), "overdue", "cancellations" (requests to answer).
     Buyer: "requirements" (new orders without requirements), "to_review" (delivered), "cancellations"."""
-    mine = _role_q(user, role)
+    active = _active_counts(user, role)
     if role == SELLER:
-        counts = Order.objects.filter(mine).aggregate(
-            to_start=Count("pk", filter=Q(status=S.NEW)),
-            to_deliver=Count("pk", filter=Q(status=S.IN_PROGRESS)),
-            overdue=Count("pk", filter=Q(status=S.IN_PROGRESS, overdue_at__isnull=False)),
-        )
+        counts = {"to_start": active["new"], "to_deliver": active["in_progress"], "overdue": active["overdue"]}
         other_side = BUYER
         order_q = Q(order__seller=user)
     else:
-        counts = Order.objects.filter(mine).aggregate(
-            requirements=Count("pk", filter=Q(status=S.NEW, requirements_sent_at__isnull=True)),
-            to_review=Count("pk", filter=Q(status=S.DELIVERED)),
-        )
+        counts = {"requirements": active["requirements"], "to_review": active["delivered"]}
         other_side = SELLER
         order_q = Q(order__buyer=user)
     counts["cancellations"] = CancellationRequest.objects.filter(
@@ -142,6 +209,97 @@ def action_counts(*, user, role):
 def order_timeline(order):
     """O14: the order's history, oldest first, with who acted."""
     return OrderEvent.objects.filter(order=order).select_related("actor").order_by("created_at", "pk")
+
+
+@dataclass
+class Slice:
+    """A bounded page of one of the order page's growing sections, oldest first: `rows`, whether earlier rows
+    exist, and the ids that the "earlier" and "new since" requests carry."""
+
+    rows: list
+    has_earlier: bool
+    earlier_page: bool = False  # an earlier page was asked for (the page links back to the latest)
+
+    @property
+    def first_id(self):
+        return self.rows[0].pk if self.rows else 0
+
+    @property
+    def last_id(self):
+        return self.rows[-1].pk if self.rows else 0
+
+
+def _latest(queryset, *, size, before=None):
+    """The `size` rows with the highest ids (below `before`), oldest first: a backward range scan of an index
+    starting with the order, so the cost is the page's, not the order's history."""
+    if before:
+        queryset = queryset.filter(pk__lt=before)
+    rows = list(queryset.order_by("-pk")[: size + 1])
+    return Slice(rows=rows[:size][::-1], has_earlier=len(rows) > size, earlier_page=bool(before))
+
+
+def _chat_rows(order):
+    return OrderMessage.objects.filter(order=order).select_related("author").prefetch_related("attachments")
+
+
+def chat_page(order, *, before=None):
+    """The latest CHAT_PAGE_SIZE messages of the order chat (or those before the message id `before`)."""
+    return _latest(_chat_rows(order), size=rules.CHAT_PAGE_SIZE, before=before)
+
+
+def chat_after(order, *, after):
+    """The refresh: messages after the last id the page has, oldest first, at most a page (the next refresh
+    brings the rest)."""
+    return list(_chat_rows(order).filter(pk__gt=after).order_by("pk")[: rules.CHAT_PAGE_SIZE])
+
+
+@dataclass(frozen=True)
+class ChatPoll:
+    status: str
+    pending_pk: int | None
+    has_new: bool
+
+
+def chat_poll(*, user, pk, after):
+    """What the chat's refresh needs to know, in one query: the order's status and open cancellation request (what
+    the rest of the page depends on) and whether a message newer than `after` exists. Http404 when `user` is not
+    a party, as for the page."""
+    if user is None or not user.is_authenticated:
+        raise Http404("No such order.")
+    pending = CancellationRequest.objects.filter(order=OuterRef("pk"), status=CancellationRequest.Status.PENDING)
+    row = (
+        Order.objects.filter(Q(buyer=user) | Q(seller=user), pk=pk)
+        .annotate(
+            pending_pk=Subquery(pending.values("pk")[:1]),
+            has_new=Exists(OrderMessage.objects.filter(order=OuterRef("pk"), pk__gt=after)),
+        )
+        .values_list("status", "pending_pk", "has_new")
+        .first()
+    )
+    if row is None:
+        raise Http404("No such order.")
+    return ChatPoll(*row)
+
+
+def timeline_page(order, *, before=None):
+    """O14: the latest TIMELINE_PAGE_SIZE events of the history (or those before the event id `before`)."""
+    events = OrderEvent.objects.filter(order=order).select_related("actor")
+    return _latest(events, size=rules.TIMELINE_PAGE_SIZE, before=before)
+
+
+def deliveries_page(order, *, before=None):
+    """The latest DELIVERIES_PAGE_SIZE deliveries (or those before the id `before`), each numbered from the
+    order's first delivery (`number`), with their files."""
+    deliveries = (
+        Delivery.objects.filter(order=order)
+        .annotate(number=Window(RowNumber(), order_by=F("pk").asc()))
+        .prefetch_related("files")
+    )
+    page = _latest(deliveries, size=rules.DELIVERIES_PAGE_SIZE, before=before)
+    for delivery in page.rows:
+        for delivered_file in delivery.files.all():
+            delivered_file.previewable = is_inline_image(delivered_file.name)
+    return page
 
 
 def order_messages(order, *, since=None):

@@ -87,7 +87,12 @@ def reason_note(reason):
 def page_version(order, pending):
     """What the order page shows beyond the chat: when it changes (the other side started, delivered, asked to
     cancel…), the chat's 15-second refresh reloads the whole page."""
-    return f"{order.status}-{pending.pk if pending else 0}"
+    return version_of(order.status, pending.pk if pending else None)
+
+
+def version_of(status, pending_pk):
+    """page_version from the two values alone (the chat's refresh reads them without loading the order)."""
+    return f"{status}-{pending_pk or 0}"
 
 
 def reason_rows(form, reasons):

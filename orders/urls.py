@@ -32,6 +32,8 @@ urlpatterns = [
     path("orders/<int:pk>/portfolio/remove/", portfolio_views.remove, name="portfolio_remove"),
     path("orders/<int:pk>/messages/", views.messages_panel, name="messages"),
     path("orders/<int:pk>/messages/send/", views.message_send, name="message_send"),
+    path("orders/<int:pk>/history/", views.history_panel, name="history"),
+    path("orders/<int:pk>/deliveries/", views.deliveries_panel, name="deliveries"),
     # Private files: the stored name (orders/<order id>/<random>) after /files/; orders/downloads.py checks access.
     re_path(r"^files/(?P<name>orders/.+)$", downloads.order_file, name="file"),
 ]

@@ -7,8 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -127,9 +126,11 @@ def _order_list(request, role):
     state = request.GET.get("state", selectors.DEFAULT_FILTER)
     if state not in selectors.STATE_FILTERS:
         state = selectors.DEFAULT_FILTER
-    orders = selectors.orders_for(user=request.user, role=role, state_filter=state)
-    page = Paginator(orders, rules.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [ui_helpers.list_row(order, role) for order in page.object_list]
+    before, after = _id_param(request, "before"), _id_param(request, "after")
+    page = selectors.orders_page(
+        user=request.user, role=role, state_filter=state, before=before, after=None if before else after
+    )
+    rows = [ui_helpers.list_row(order, role) for order in page.rows]
     return render(
         request,
         "orders/list.html",
@@ -165,6 +166,12 @@ def _order_for(request, pk):
     return selectors.order_get_for(user=request.user, pk=pk)
 
 
+def _id_param(request, name):
+    """A keyset id from the query string: a positive integer, else None (a malformed one shows the latest page)."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
+
+
 def _detail_context(request, order, **forms):
     user = request.user
     role = order.party_of(user)
@@ -179,9 +186,10 @@ def _detail_context(request, order, **forms):
         "order": order,
         "role": role,
         "lines": selectors.order_lines(order),
-        "events": selectors.order_timeline(order),
-        "deliveries": selectors.order_deliveries(order),
-        "chat_messages": selectors.order_messages(order),
+        # The growing sections are drawn a bounded page at a time (latest first, earlier pages on request).
+        "events": selectors.timeline_page(order, before=_id_param(request, "history_before")),
+        "deliveries": selectors.deliveries_page(order, before=_id_param(request, "deliveries_before")),
+        "chat": selectors.chat_page(order, before=_id_param(request, "before")),
         "pending_request": pending,
         "page_version": ui_helpers.page_version(order, pending),
         "cancel_form": cancel_form,
@@ -403,27 +411,101 @@ def _chat_context(request, order, form=None):
         "order": order,
         "page_version": ui_helpers.page_version(order, selectors.pending_cancellation(order)),
         "role": order.party_of(request.user),
-        "chat_messages": selectors.order_messages(order),
+        "chat": selectors.chat_page(order),
         "message_form": form or MessageForm(),
         "can_message": ui_helpers.page_actions(order=order, user=request.user).can_message,
     }
 
 
+def _bad_request(text):
+    return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
+
+
 @login_required
 @require_safe
 def messages_panel(request, pk):
-    """The 15-second refresh of the chat's messages (htmx); without htmx, the order page at its chat. When the
-    order itself changed since the page was drawn (`v`), htmx reloads the whole page instead."""
-    order = _order_for(request, pk)
+    """The chat's htmx requests; without htmx, the order page at its chat (at the same earlier page).
+
+    - `?before=<id>`: the page of messages before that id, drawn above the ones shown ("Show earlier messages").
+    - `?after=<id>&v=<page version>`: the refresh every CHAT_REFRESH_SECONDS. When the order itself changed since
+      the page was drawn, htmx reloads the whole page; when nothing was written since `after` the answer is
+      204 No Content after one query and no rendering (htmx keeps the page as it is); otherwise only the new
+      messages are appended."""
     if not request.htmx:
-        return redirect(order_url(order.pk, anchor="chat"))
-    context = _chat_context(request, order)
+        order = _order_for(request, pk)
+        before = _id_param(request, "before")
+        return redirect(
+            order_url(order.pk, anchor="chat") if before is None else _page_at(order, "before", before)
+        )
+    if "before" in request.GET:
+        before = _id_param(request, "before")
+        if before is None:
+            return _bad_request("The message to load earlier ones from is not valid.")
+        order = _order_for(request, pk)
+        context = {"order": order, "chat": selectors.chat_page(order, before=before), "earlier": True}
+        return render(request, "orders/partials/chat_earlier.html", context)
+    after = request.GET.get("after", "")
+    if not after.isdigit() or int(after) >= 2**63:
+        return _bad_request("The last message this page has is not valid.")
+    after = int(after)
+    poll = selectors.chat_poll(user=request.user, pk=pk, after=after)
     seen = request.GET.get("v")
-    if seen and seen != context["page_version"]:
+    if seen and seen != ui_helpers.version_of(poll.status, poll.pending_pk):
         response = HttpResponse(status=200)
         response["HX-Refresh"] = "true"
         return response
-    return render(request, "orders/partials/chat_messages.html", context)
+    if not poll.has_new:
+        return HttpResponse(status=204)
+    order = _order_for(request, pk)
+    new = selectors.chat_after(order, after=after)
+    context = {"order": order, "new_messages": new, "last_id": new[-1].pk if new else after, "page_version": seen}
+    return render(request, "orders/partials/chat_refresh.html", context)
+
+
+def _page_at(order, name, value, anchor="chat"):
+    return f"{order_url(order.pk)}?{urlencode({name: value})}#{anchor}"
+
+
+def _section_page(request, pk, *, name, key, anchor, read, template):
+    """`Show earlier` of the deliveries and the history: with htmx the earlier page drawn in place, without it
+    the order page at that page."""
+    before = _id_param(request, "before")
+    order = _order_for(request, pk)
+    if before is None:
+        if request.htmx:
+            return _bad_request("The item to load earlier ones from is not valid.")
+        return redirect(order_url(order.pk, anchor=anchor))
+    if not request.htmx:
+        return redirect(_page_at(order, name, before, anchor))
+    return render(request, template, {"order": order, key: read(order, before=before), "earlier": True})
+
+
+@login_required
+@require_safe
+def history_panel(request, pk):
+    return _section_page(
+        request,
+        pk,
+        name="history_before",
+        key="events",
+        anchor="history",
+        read=selectors.timeline_page,
+        template="orders/partials/timeline_items.html",
+    )
+
+
+@login_required
+@require_safe
+def deliveries_panel(request, pk):
+    return _section_page(
+        request,
+        pk,
+        name="deliveries_before",
+        key="deliveries",
+        anchor="deliveries",
+        read=selectors.deliveries_page,
+        template="orders/partials/delivery_items.html",
+    )
 
 
 @_login_then(_order_page)
