@@ -61,6 +61,7 @@ class SignupForm(AllauthSignupForm):
 class ProfileForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         label="Time zone",
+        required=False,  # left out: the zone stays as it is
         choices=dates.time_zone_choices,
         help_text="Dates and times on the site and in e-mails are shown in this time zone.",
     )

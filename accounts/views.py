@@ -47,7 +47,7 @@ def settings_view(request):
             user=user,
             **{name: data[name] for name in services.PROFILE_FIELDS},
             avatar=data["avatar"] if "avatar" in form.changed_data else None,
-            time_zone=data["time_zone"],
+            time_zone=data["time_zone"] or None,
         )
         messages.success(request, "Your profile has been saved.")
         return redirect("accounts:settings")

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import services as account_services
+from common import dates
 from common.contacts import ensure_no_contacts
 from common.errors import DomainError
 from common.money import format_cents
@@ -210,7 +211,7 @@ def _not_pending_refusal(offer, at, *, acting):
     if offer.status == Status.ACCEPTED:
         return f"This offer is already accepted: it is order #{offer.order_id}."
     if offer.is_expired_at(at):
-        return f"This offer expired on {timezone.localtime(offer.expires_at):%d %b %Y, %H:%M}. Ask the seller for a new one."
+        return f"This offer expired on {dates.format_datetime(offer.expires_at, show_zone=True)}. Ask the seller for a new one."
     return None
 
 

@@ -9,22 +9,37 @@ TEMPLATES), available in every template without `{% load %}`:
 Machine-readable attributes keep Django's own `|date:"c"`."""
 
 from django import template
+from django.utils import timezone
 
 from common import dates
 
 register = template.Library()
 
 
+def _safely(format_value, value, **options):
+    # Like Django's |date: something that is not a date shows as nothing rather than breaking the page.
+    try:
+        return format_value(value, **options)
+    except (AttributeError, TypeError, ValueError):
+        return ""
+
+
 @register.filter
 def datetime(value, arg=""):
-    return dates.format_datetime(value, show_zone=arg == "zone")
+    return _safely(dates.format_datetime, value, show_zone=arg == "zone")
 
 
 @register.filter
 def day(value):
-    return dates.format_date(value)
+    return _safely(dates.format_date, value)
 
 
 @register.filter
 def month(value):
-    return dates.format_month(value)
+    return _safely(dates.format_month, value)
+
+
+@register.simple_tag
+def time_zone_name():
+    """The zone the page is shown in, as people read it: "Europe/Berlin", "America/New York"."""
+    return str(timezone.get_current_timezone()).replace("_", " ")

@@ -4,6 +4,7 @@ revision, and the buyer's quick cancel."""
 from django.db import transaction
 
 from accounts.rules import NotificationKind
+from common import dates
 from common.contacts import ensure_no_contacts
 from common.errors import DomainError
 
@@ -76,7 +77,7 @@ def order_start(*, order, seller):
         order.buyer,
         kind=NotificationKind.ORDER_STATUS,
         title=f"Order #{order.pk}: the seller started work",
-        body=f"Due {order.due_at:%b %d, %Y %H:%M} UTC.",
+        body=f"Due {dates.format_datetime(order.due_at, order.buyer, show_zone=True)}.",
         order=order,
     )
     sync_autopause(order)

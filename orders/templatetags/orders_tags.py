@@ -5,8 +5,8 @@ from uuid import uuid4
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.timesince import timesince, timeuntil
 
+from common import dates
 from orders import rules, selectors
 
 register = template.Library()
@@ -52,12 +52,12 @@ def orders_to_do_count(context):
 
 @register.inclusion_tag("orders/partials/countdown.html")
 def countdown(at):
-    """A deadline with the time left (or overdue) as text, animated by static/js/app.js."""
-    now = timezone.now()
+    """A deadline with the time left (or overdue) as text (common.dates.time_left: "less than a minute left",
+    then "overdue", never "0m left"), animated by static/js/app.js in the same words."""
     if at is None:
         return {"at": None}
-    late = at <= now
-    return {"at": at, "late": late, "text": timesince(at, now) if late else timeuntil(at, now)}
+    text, late = dates.time_left(at, timezone.now())
+    return {"at": at, "late": late, "text": text}
 
 
 @register.simple_tag

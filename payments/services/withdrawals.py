@@ -11,6 +11,7 @@ from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import AccountChange
 from accounts.rules import NotificationKind
+from common import dates
 from common.errors import DomainError
 from common.money import format_cents
 
@@ -32,7 +33,7 @@ def _ensure_not_locked(user, what):
     until = account_selectors.withdrawal_locked_until(user)
     if until is not None:
         raise DomainError(
-            f"{what} are locked until {until:%d %b %Y, %H:%M} UTC after a change to your account "
+            f"{what} are locked until {dates.format_datetime(until, user, show_zone=True)} after a change to your account "
             "(e-mail, login or payout details). This protects your money if someone else got in."
         )
 

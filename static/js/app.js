@@ -15,14 +15,16 @@
     document.querySelectorAll("[data-countdown]").forEach(function (el) {
       var target = Date.parse(el.getAttribute("datetime"));
       if (isNaN(target)) return;
-      var seconds = Math.round((target - now) / 1000);
-      var late = seconds < 0;
+      // The same words as common/dates.py time_left: never "0m left".
+      var seconds = Math.trunc((target - now) / 1000);
+      var late = seconds <= 0;
       seconds = Math.abs(seconds);
       var days = Math.floor(seconds / 86400);
       var hours = Math.floor((seconds % 86400) / 3600);
       var minutes = Math.floor((seconds % 3600) / 60);
-      var text = days ? days + "d " + hours + "h" : hours ? hours + "h " + minutes + "m" : minutes + "m";
-      el.textContent = late ? text + " overdue" : text + " left";
+      var span = days ? days + "d " + hours + "h" : hours ? hours + "h " + minutes + "m" : minutes + "m";
+      if (late) el.textContent = seconds < 60 ? "overdue" : "overdue by " + span;
+      else el.textContent = seconds < 60 ? "less than a minute left" : span + " left";
       el.classList.toggle("overdue", late);
     });
   }

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 
+from common import dates
 from common.errors import DomainError
 from marketplace import hooks
 from messaging.models import Message
@@ -274,7 +274,7 @@ def test_c15_accepting_needs_an_orderable_kwork(offer, buyer, kwork):
 
 
 def _expired_message(offer):
-    return f"This offer expired on {timezone.localtime(offer.expires_at):%d %b %Y, %H:%M}. Ask the seller for a new one."
+    return f"This offer expired on {dates.format_datetime(offer.expires_at, show_zone=True)}. Ask the seller for a new one."
 
 
 def test_c15_expiry_accepting_just_before_the_deadline_works(offer, buyer):
