@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from common import dates
 from common.errors import DomainError
 from common.ratelimit import ratelimit
 from payments.services import InsufficientFunds, topup_url
@@ -276,7 +277,9 @@ def start(request, pk):
         request,
         pk,
         call=lambda order: services.order_start(order=order, seller=request.user),
-        success=lambda order: f"Work started. The order is due {order.due_at:%-d %b, %H:%M} UTC.",
+        success=lambda order: (
+            f"Work started. The order is due {dates.format_datetime(order.due_at, show_zone=True)}."
+        ),
     )
 
 
