@@ -4,6 +4,7 @@ refresh work with htmx without reloading the page, and as plain forms and links 
 from django.contrib import messages as flash
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -82,11 +83,19 @@ def _new_messages_context(request, conversation, after):
 @require_safe
 @login_required
 def refresh(request, pk):
-    """htmx polling: only the messages after the last id the page has (constant work however long the thread)."""
+    """htmx polling: only the messages after the last id the page has (constant work however long the thread).
+    Nothing new — the conversation's last message is not after it — is an empty 204 after the one query that
+    checks the person may see the conversation: htmx leaves the page as it is and asks again later."""
     conversation = selectors.conversation_get_for(user=request.user, pk=pk)
     if not request.htmx:
         return redirect("messaging:conversation", pk=conversation.pk)
-    context = _new_messages_context(request, conversation, _int(request.GET.get("after")))
+    after = request.GET.get("after", "")
+    if not after.isdigit() or int(after) >= 2**62:
+        return HttpResponseBadRequest("The last message this page has is not valid.", content_type="text/plain")
+    after = int(after)
+    if (conversation.last_message_id or 0) <= after:
+        return HttpResponse(status=204)
+    context = _new_messages_context(request, conversation, after)
     return render(request, "messaging/partials/refresh.html", context)
 
 
