@@ -1,13 +1,18 @@
-"""Benchmark the catalogue and search pages through gunicorn on PostgreSQL (DESIGN targets: p95 < 100 ms at 8
-concurrent clients; the search query itself < 10 ms; the same number of queries per page for any data size).
+"""Benchmark the catalogue, search, Kwork, seller and home pages through gunicorn on PostgreSQL, side by side
+with a floor (DESIGN targets: p50 within 5 × a bare template view through the same stack, and p95 < 100 ms at
+8 concurrent clients; the search query itself < 10 ms; the same number of queries per page for any data size).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gigly_bench .venv/bin/python bench/catalogue_bench.py
 
-It starts gunicorn on 127.0.0.1 (loopback only) with DEBUG off, warms up, then 8 client threads (http.client,
-keep-alive) request a fixed mix of category pages (filters, sorts, pages) and searches (including typos) for a
-bounded number of requests each (--requests) and at most --max-seconds. It prints p50/p95/p99 of the response
-time per page kind, the queries each page makes (counted in-process with the test client), and the search
-query's own execution time from EXPLAIN ANALYZE. Generate the data first with bench/generate_kworks.py."""
+It starts gunicorn on 127.0.0.1 (loopback only, `--no-control-socket`) with DEBUG off and the bench's URLconf
+(bench/floor_settings.py: the site plus /bench/floor/, a bare template view through the same middleware, and
+/bench/frame/, the base layout with an empty page), logs in one bench buyer per client (a session cookie; each
+buyer has favourites, so the hearts differ), warms up, then 8 client threads (http.client, keep-alive) each
+request a random mix of every page kind — floor, frame, category and search (anonymous and logged in), the Kwork
+page, the seller's page and the home page — for a bounded number of requests (--requests) and at most
+--max-seconds. It prints the load average, p50/p95/p99 per page kind (response time seen by the client) and its
+p50 ÷ the floor's p50, the queries each page makes (in-process test client) and the search query's own
+execution time from EXPLAIN ANALYZE. Generate the data first with bench/generate_kworks.py."""
 
 import argparse
 import http.client
@@ -16,6 +21,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -42,9 +48,28 @@ SEARCHES = [
 ]
 
 
-def build_urls(rng, categories, attribute_filters):
+BENCH_USERS = "bench_buyer_{}"
+FAVOURITES_PER_USER = 300  # among the most visible Kworks, so hearts on the measured pages differ per person
+# Page kinds in print order; "floor" is the reference every other one is divided by.
+KINDS = [
+    "floor",
+    "frame",
+    "category anon",
+    "category user",
+    "search anon",
+    "search user",
+    "kwork anon",
+    "kwork user",
+    "seller page",
+    "home user",
+]
+TARGET_RATIO = 5  # p50 ≤ 5 × the floor's p50
+TARGET_P95_MS = 100
+
+
+def category_urls(rng, categories, attribute_filters, count):
     urls = []
-    for _ in range(150):
+    for _ in range(count):
         slug = rng.choice(categories)
         params = {}
         if rng.random() < 0.5:
@@ -62,13 +87,37 @@ def build_urls(rng, categories, attribute_filters):
             params[attr] = choice
         if rng.random() < 0.2:
             params["page"] = rng.randint(2, 5)
-        urls.append(("category", f"/category/{slug}/" + (f"?{urlencode(params)}" if params else "")))
-    for _ in range(100):
+        urls.append(f"/category/{slug}/" + (f"?{urlencode(params)}" if params else ""))
+    return urls
+
+
+def search_urls(rng, count):
+    urls = []
+    for _ in range(count):
         params = {"q": rng.choice(SEARCHES)}
         if rng.random() < 0.2:
             params["sort"] = rng.choice(["price", "rating"])
-        urls.append(("search", "/search/?" + urlencode(params)))
+        urls.append("/search/?" + urlencode(params))
     return urls
+
+
+def build_urls(rng, categories, attribute_filters, kwork_ids, sellers):
+    """{kind: [url, ...]}: the same URL lists for anonymous and logged-in clients."""
+    category = category_urls(rng, categories, attribute_filters, 150)
+    search = search_urls(rng, 100)
+    kworks = [f"/kwork/{pk}/" for pk in kwork_ids]
+    return {
+        "floor": ["/bench/floor/"],
+        "frame": ["/bench/frame/"],
+        "category anon": category,
+        "category user": category,
+        "search anon": search,
+        "search user": search,
+        "kwork anon": kworks,
+        "kwork user": kworks,
+        "seller page": [f"/u/{name}/" for name in sellers],
+        "home user": ["/"],
+    }
 
 
 def percentile(values, pct):
@@ -77,26 +126,35 @@ def percentile(values, pct):
     return ordered[index]
 
 
-def run_load(port, urls, clients, requests_per_client, max_seconds):
-    results = {"category": [], "search": []}
+def run_load(port, urls, cookies, requests_per_client, max_seconds):
+    """One thread per session cookie; each request picks a page kind at random (all kinds equally often, so
+    the floor is measured under the same load as the pages), then a URL of that kind. Anonymous kinds are sent
+    without the cookie. Returns {kind: [(client ms, server ms), ...]}, errors and the wall time."""
+    results = {kind: [] for kind in urls}
     errors = []
     lock = threading.Lock()
     deadline = time.monotonic() + max_seconds
+    kinds = list(urls)
 
-    def worker(seed):
+    def worker(seed, cookie):
         rng = random.Random(seed)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local = {"category": [], "search": []}
+        local = {kind: [] for kind in urls}
         for _ in range(requests_per_client):
             if time.monotonic() > deadline:
                 break
-            kind, url = rng.choice(urls)
+            kind = rng.choice(kinds)
+            url = rng.choice(urls[kind])
+            headers = {"Host": "127.0.0.1"}
+            if kind.endswith("user"):
+                headers["Cookie"] = cookie
             started = time.perf_counter()
             try:
-                conn.request("GET", url, headers={"Host": "127.0.0.1"})
+                conn.request("GET", url, headers=headers)
                 response = conn.getresponse()
-                response.read()
+                body = response.read()
                 status = response.status
+                timing = response.getheader("Server-Timing", "")
             except (OSError, http.client.HTTPException) as error:
                 errors.append(f"{url}: {error}")
                 conn.close()
@@ -104,14 +162,17 @@ def run_load(port, urls, clients, requests_per_client, max_seconds):
                 continue
             elapsed = (time.perf_counter() - started) * 1000
             if status != 200:
-                errors.append(f"{url}: HTTP {status}")
-            local[kind].append(elapsed)
+                errors.append(f"{kind} {url}: HTTP {status}")
+            elif kind.endswith("user") and b">Log out</button>" not in body:
+                errors.append(f"{kind} {url}: not logged in")
+            server_ms = float(timing.partition("dur=")[2] or "nan")
+            local[kind].append((elapsed, server_ms))
         conn.close()
         with lock:
             for kind, values in local.items():
                 results[kind].extend(values)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    threads = [threading.Thread(target=worker, args=(i, cookie)) for i, cookie in enumerate(cookies)]
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -125,7 +186,7 @@ def wait_for(port, seconds=30):
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/categories/", headers={"Host": "127.0.0.1"})
+            conn.request("GET", "/bench/floor/", headers={"Host": "127.0.0.1"})
             if conn.getresponse().status == 200:
                 return
         except OSError:
@@ -133,26 +194,58 @@ def wait_for(port, seconds=30):
     raise SystemExit(f"gunicorn did not answer on 127.0.0.1:{port}")
 
 
-def django_figures(urls):
-    """Queries per page (in-process test client) and the search query's own time (EXPLAIN ANALYZE)."""
-    import django
+def bench_sessions(clients, listed_ids):
+    """One bench buyer per client, logged in through the session backend gunicorn reads (the same database);
+    each with favourites among the most visible Kworks. Returns the Cookie headers."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
 
-    django.setup()
+    from marketplace.models import Favourite
+
+    user_model = get_user_model()
+    cookies = []
+    for i in range(clients):
+        user, _ = user_model.objects.get_or_create(
+            username=BENCH_USERS.format(i), defaults={"email": f"bench{i}@example.com"}
+        )
+        favourites = random.Random(i).sample(listed_ids, min(FAVOURITES_PER_USER, len(listed_ids)))
+        Favourite.objects.bulk_create(
+            [Favourite(user=user, kwork_id=pk) for pk in favourites], ignore_conflicts=True
+        )
+        client = Client()
+        client.force_login(user)
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}")
+    return cookies
+
+
+def django_figures(urls):
+    """Queries per page (in-process test client, anonymous and logged in) and the search query's own time."""
+    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from marketplace import caching, selectors
 
-    client = Client()
+    anonymous, user = Client(), Client()
+    user.force_login(get_user_model().objects.get(username=BENCH_USERS.format(0)))
     queries = {}
-    for kind, url in urls:
-        caching._bump()  # a fresh catalogue version: the grid is rendered (a cache miss)
-        for state in ("rendered", "cached"):
+    for kind in ("category anon", "category user", "search anon", "search user"):
+        client = user if kind.endswith("user") else anonymous
+        for url in urls[kind][:40]:
+            caching._bump()  # a fresh catalogue version: the anonymous grid is rendered (a cache miss)
+            for state in ("first", "again"):
+                with CaptureQueriesContext(connection) as ctx:
+                    response = client.get(url, HTTP_HOST="127.0.0.1")
+                assert response.status_code == 200, url
+                queries.setdefault(f"{kind} {state}", set()).add(len(ctx.captured_queries))
+    for kind in ("kwork user", "seller page", "home user"):
+        for url in urls[kind][:10]:
             with CaptureQueriesContext(connection) as ctx:
-                response = client.get(url, HTTP_HOST="127.0.0.1")
+                response = user.get(url, HTTP_HOST="127.0.0.1")
             assert response.status_code == 200, url
-            queries.setdefault(f"{kind} {state}", set()).add(len(ctx.captured_queries))
+            queries.setdefault(kind, set()).add(len(ctx.captured_queries))
     search_ms = []
     for term in SEARCHES:
         with CaptureQueriesContext(connection) as ctx:
@@ -169,24 +262,38 @@ def django_figures(urls):
     return queries, search_ms
 
 
+def load_text():
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min, {os.cpu_count()} cores)"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8093)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=150, help="per client")
-    parser.add_argument("--max-seconds", type=float, default=120)
+    parser.add_argument("--requests", type=int, default=300, help="per client, all page kinds together")
+    parser.add_argument("--max-seconds", type=float, default=180)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (2 per core)")
     parser.add_argument(
         "--no-grid-cache", action="store_true", help="render every grid (no per-URL cache for anonymous visitors)"
     )
+    parser.add_argument(
+        "--no-card-cache", action="store_true", help="render every card (no card fragment cache): the old path"
+    )
+    parser.add_argument("--no-figures", action="store_true", help="skip the in-process queries and EXPLAIN")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to the PostgreSQL bench database (see bench/README.md).")
+    if args.no_grid_cache:
+        os.environ["MARKETPLACE_GRID_CACHE_SECONDS"] = "0"
+    if args.no_card_cache:
+        os.environ["MARKETPLACE_CARD_CACHE"] = "0"
 
     import django
 
     django.setup()
     from marketplace.models import Attribute, Category, Kwork
+    from marketplace.selectors import listed_kworks
 
     kworks = Kwork.objects.count()
     categories = list(Category.objects.values_list("slug", flat=True))
@@ -195,12 +302,22 @@ def main():
         for choice in attribute.choices.all():
             attribute_filters.setdefault(attribute.category.slug, []).append((attribute.slug, choice.slug))
     rng = random.Random(7)
-    urls = build_urls(rng, categories, attribute_filters)
+    visible = list(
+        listed_kworks()
+        .order_by("-top_rated", "-seller_rating", "-rating", "-id")
+        .values_list("pk", flat=True)[:3000]
+    )
+    kwork_ids = rng.sample(visible, 100)
+    sellers = list(
+        Kwork.objects.filter(pk__in=kwork_ids).values_list("seller__username", flat=True).distinct()[:50]
+    )
+    urls = build_urls(rng, categories, attribute_filters, kwork_ids, sellers)
+    cookies = bench_sessions(args.clients, visible)
 
-    env = dict(os.environ)
-    if args.no_grid_cache:
-        env["MARKETPLACE_GRID_CACHE_SECONDS"] = "0"
-        os.environ["MARKETPLACE_GRID_CACHE_SECONDS"] = "0"
+    load_before = load_text()
+    # The request log stays on (it is part of every request's cost) but goes to a file, not the terminal.
+    server_log = tempfile.NamedTemporaryFile(prefix="catalogue_bench_gunicorn_", suffix=".log", delete=False)  # noqa: SIM115
+    print(f"gunicorn log: {server_log.name}")
     server = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -209,45 +326,69 @@ def main():
             f"127.0.0.1:{args.port}",
             "--workers",
             str(args.workers),
+            "--no-control-socket",  # gunicorn 27 shares one control socket path between instances otherwise
             "--log-level",
             "warning",
         ],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.floor_settings"},
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_for(args.port)
-        run_load(args.port, urls, args.clients, 20, 30)  # warm-up: connections, caches
-        results, errors, wall = run_load(args.port, urls, args.clients, args.requests, args.max_seconds)
+        run_load(args.port, urls, cookies, 60, 60)  # warm-up: connections, caches
+        load_start = load_text()
+        results, errors, wall = run_load(args.port, urls, cookies, args.requests, args.max_seconds)
+        load_end = load_text()
     finally:
         server.terminate()
         server.wait(timeout=20)
+        server_log.close()
 
     total = sum(len(v) for v in results.values())
     print(f"Kworks in the database: {kworks:,}; gunicorn workers: {args.workers}; clients: {args.clients}")
+    print(f"load average: before gunicorn {load_before}; at the start {load_start}; at the end {load_end}")
     print(f"{total} requests in {wall:.1f} s = {total / wall:.0f} req/s; errors: {len(errors)}")
-    queries, search_ms = django_figures(urls)
-    print(f"{'page':<10}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
-    for kind, values in results.items():
-        if values:
+    for label, column in (("server time (Server-Timing: in the worker)", 1), ("client time (with queueing)", 0)):
+        print(f"{label}:")
+        floor = statistics.median(values[column] for values in results["floor"])
+        print(
+            f"  {'page':<15}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'p50÷floor':>11}  target"
+        )
+        for kind in KINDS:
+            values = [row[column] for row in results[kind]]
+            if not values:
+                continue
+            p50, p95 = statistics.median(values), percentile(values, 95)
+            ratio = p50 / floor
+            verdict = ""
+            if kind not in ("floor", "frame"):
+                verdict = "met" if ratio <= TARGET_RATIO and p95 < TARGET_P95_MS else "NOT met"
             print(
-                f"{kind:<10}{len(values):>6}{statistics.median(values):>9.1f}{percentile(values, 95):>9.1f}"
-                f"{percentile(values, 99):>9.1f}{max(values):>9.1f}"
+                f"  {kind:<15}{len(values):>6}{p50:>9.1f}{p95:>9.1f}{percentile(values, 99):>9.1f}"
+                f"{max(values):>9.1f}{ratio:>11.1f}  {verdict}"
             )
-    print("queries per page (anonymous; 'cached' = the grid came from the per-URL cache):")
-    for name, counts in sorted(queries.items()):
-        print(f"  {name:<20}{sorted(counts)}")
-    print("search SQL, first page (sum of EXPLAIN ANALYZE execution times of its queries):")
-    for term, ms in search_ms:
-        print(f"  {term:<22}{ms:>7.2f} ms")
-    print(
-        f"  max {max(ms for _, ms in search_ms):.2f} ms, median {statistics.median(ms for _, ms in search_ms):.2f} ms"
-    )
+    print(f"targets: p50 ≤ {TARGET_RATIO} × floor and p95 < {TARGET_P95_MS} ms")
+    if not args.no_figures:
+        queries, search_ms = django_figures(urls)
+        print("queries per page ('first' after a catalogue change, 'again' = the same URL once more):")
+        for name, counts in sorted(queries.items()):
+            print(f"  {name:<22}{sorted(counts)}")
+        print("search SQL, first page (sum of EXPLAIN ANALYZE execution times of its queries):")
+        for term, ms in search_ms:
+            print(f"  {term:<22}{ms:>7.2f} ms")
+        print(
+            f"  max {max(ms for _, ms in search_ms):.2f} ms, "
+            f"median {statistics.median(ms for _, ms in search_ms):.2f} ms"
+        )
     for error in errors[:5]:
         print("error:", error)
     print(
         "command: DATABASE_URL="
         + os.environ["DATABASE_URL"]
+        + " REDIS_URL="
+        + os.environ.get("REDIS_URL", "")
         + " .venv/bin/python bench/catalogue_bench.py "
         + " ".join(sys.argv[1:])
     )
