@@ -1,20 +1,17 @@
 """Reads of the marketplace, shaped so each page makes the same number of queries for 1 or 50 Kworks."""
 
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Paginator
-from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from . import rules
+from . import rules, search_backends
 from .models import (
     LISTED,
     Attribute,
@@ -227,88 +224,42 @@ def catalogue_page(*, category, filters, attributes, page_number=1):
 
 
 def corrected_query(query):
-    """C12 typos: each word of the query replaced by the most similar word of listed Kworks (pg_trgm over the
-    SearchTerm vocabulary, one query). A vocabulary word qualifies when the query word's trigram word
-    similarity to it reaches SEARCH_TRIGRAM_THRESHOLD (`%>`, served by the trigram GIN index); the closest
-    (similarity, then documents) wins. Returns the corrected words, or None when a word has no close match."""
-    words = typo_words(query)
+    """C12 typos: each word of the query replaced by the most similar word of the vocabulary of listed Kworks
+    (pg_trgm's word similarity reaching SEARCH_TRIGRAM_THRESHOLD, the closest winning; one query on either
+    database, see search_backends). Returns the corrected words, or None when a word has no close match."""
+    words = search_backends.typo_words(query)
     if not words:
         return None
-    with transaction.atomic(), connection.cursor() as cursor:
-        # SET LOCAL: the threshold of the `%>` operator for this transaction only (the server default is 0.6).
-        cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
-            [str(rules.SEARCH_TRIGRAM_THRESHOLD)],
-        )
-        cursor.execute(
-            "SELECT DISTINCT ON (q.word) q.word, t.word FROM unnest(%s::text[]) AS q(word) "
-            "JOIN marketplace_searchterm t ON t.word %%> q.word "
-            "ORDER BY q.word, similarity(t.word, q.word) DESC, t.documents DESC",
-            [words],
-        )
-        best = dict(cursor.fetchall())
+    best = search_backends.current().similar_words(words)
     corrected = [best.get(word) for word in words]
-    if not all(corrected):
-        return None
-    return corrected
-
-
-def typo_words(query):
-    """The words of a query the typo correction looks at: letters and digits only (a tsquery built from them
-    can never be a syntax error), long enough to be corrected, at most SEARCH_CORRECTED_WORDS_MAX."""
-    words = [word for word in re.findall(r"[^\W_]+", query.lower()) if len(word) >= rules.SEARCH_TERM_MIN_LENGTH]
-    return words[: rules.SEARCH_CORRECTED_WORDS_MAX]
-
-
-def _raw_tsquery(words):
-    """`'a' & 'b'` from vocabulary words. Each word is quoted (a stored lexeme may carry punctuation such as
-    `node.js` or `c++`, which bare raw tsquery syntax rejects) and anything but letters, digits, `.`, `-` and
-    `+` is dropped, so the raw query is never a syntax error."""
-    clean = [re.sub(r"[^\w.+-]|_", "", word) for word in words]
-    return " & ".join(f"'{word}'" for word in clean if word)
+    return corrected if all(corrected) else None
 
 
 def kwork_search(*, query, filters=None, page_number=1):
-    """C12: keyword search ranked by relevance.
+    """C12: keyword search ranked by relevance, the same on PostgreSQL and SQLite (marketplace/search_backends).
 
-    PostgreSQL: the stored tsvector (partial GIN index over listed Kworks) with websearch syntax, ranked by
-    ts_rank, Top Rated Kworks first. When nothing matches (a typo), each word is replaced by the most similar
-    word of the catalogue's vocabulary (pg_trgm, `corrected_query`) and the search runs again; the page says
-    "showing results for …". The page is cut on the ranked id list, then its cards are loaded. Elsewhere
-    (SQLite): icontains on title and description."""
+    Relevance puts Top Rated Kworks first, then the text rank (title above volume above description). When
+    nothing matches (a typo), each word is replaced by the closest word of the catalogue's vocabulary
+    (`corrected_query`) and the search runs again; the page says "showing results for …". The page is cut on
+    the ranked id list, then only its cards are loaded."""
     query = (query or "").replace("\x00", "").strip()[: rules.SEARCH_QUERY_MAX_LENGTH]
     filters = filters or CatalogueFilters()
-    if not query:
-        page = Paginator(Kwork.objects.none(), rules.SEARCH_PAGE_SIZE).get_page(1)
-        page.corrected = None
-        return page
+    backend = search_backends.current()
+    parsed = search_backends.parse(query)
     listed = apply_filters(listed_kworks(), filters)
+    order = None if filters.sort == "relevance" else SORTS[filters.sort][1]
+    ranked = backend.search(listed, parsed, order) if parsed else search_backends.Ranked.none()
     corrected = None
-    if connection.vendor == "postgresql":
-        search = SearchQuery(query, search_type="websearch", config="english")
-        queryset = listed.filter(search_vector=search)
-        total = queryset.count()
-        if total == 0:
-            corrected = corrected_query(query)
-            if corrected and _raw_tsquery(corrected):
-                search = SearchQuery(_raw_tsquery(corrected), search_type="raw", config="english")
-                queryset = listed.filter(search_vector=search)
-                total = queryset.count()
-        queryset = queryset.annotate(rank=SearchRank(F("search_vector"), search))
-        relevance = ["-top_rated", "-rank", "-id"]
-    else:
-        queryset = listed.filter(Q(title__icontains=query) | Q(description__icontains=query))
-        total = queryset.count()
-        relevance = ["-top_rated", "-seller_rating", "-id"]
-    order = relevance if filters.sort == "relevance" else SORTS[filters.sort][1]
-    # Rank and cut the page on the narrow id list first, then load the page's cards (joins for 24 rows only).
-    paginator = Paginator(queryset.order_by(*order).values_list("pk", flat=True), rules.SEARCH_PAGE_SIZE)
-    paginator.__dict__["count"] = total  # already counted above (Paginator.count is a cached property)
-    page = paginator.get_page(page_number)
+    if not ranked.total and query:
+        corrected = corrected_query(query)
+        retry = search_backends.Query.all_of(corrected or ())
+        if retry:
+            ranked = backend.search(listed, retry, order)
+    page = Paginator(ranked, rules.SEARCH_PAGE_SIZE).get_page(page_number)
     ids = list(page.object_list)
-    cards = {kwork.pk: kwork for kwork in _cards(Kwork.objects.filter(pk__in=ids))}
+    cards = {kwork.pk: kwork for kwork in _cards(Kwork.objects.filter(pk__in=ids))} if ids else {}
     page.object_list = [cards[pk] for pk in ids if pk in cards]
-    page.corrected = " ".join(corrected) if corrected and total else None
+    page.corrected = " ".join(corrected) if corrected and ranked.total else None
     return page
 
 

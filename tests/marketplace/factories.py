@@ -8,6 +8,7 @@ from django.utils import timezone
 from PIL import Image
 
 from marketplace.models import Attribute, AttributeChoice, Category, Kwork, KworkImage, KworkOption, KworkPackage
+from marketplace.services import kwork_search_vectors_update
 from tests.factories import UserFactory, verified
 
 
@@ -58,6 +59,7 @@ class KworkFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Kwork
+        skip_postgeneration_save = True
 
     seller = factory.LazyFunction(lambda: verified(UserFactory()))
     category = factory.SubFactory(SubcategoryFactory)
@@ -68,6 +70,12 @@ class KworkFactory(factory.django.DjangoModelFactory):
     lead_time_days = 4
     status = Kwork.Status.ACTIVE
     approved_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def search_index(obj, create, extracted, **kwargs):
+        """Findable by search like a Kwork the editor saved (PostgreSQL's tsvector, SQLite's FTS5 row)."""
+        if create:
+            kwork_search_vectors_update([obj.pk])
 
 
 class OptionFactory(factory.django.DjangoModelFactory):
