@@ -32,9 +32,14 @@ class DeliveryForm(forms.Form):
 class RevisionForm(forms.Form):
     reason = forms.CharField(
         label="What should be changed",
+        min_length=rules.REVISION_REASON_MIN_LENGTH,
         max_length=rules.REASON_MAX_LENGTH,
         widget=_textarea(4, "Describe the changes, within the volume you ordered."),
         help_text="The order goes back to the seller, who delivers again.",
+        error_messages={
+            "min_length": f"Please describe what should be changed in at least {rules.REVISION_REASON_MIN_LENGTH} "
+            "characters, so the seller knows what to do."
+        },
     )
 
 

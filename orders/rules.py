@@ -69,6 +69,7 @@ REQUIREMENTS_MAX_LENGTH = 5_000
 MESSAGE_MAX_LENGTH = 5_000
 DELIVERY_MAX_LENGTH = 5_000
 REASON_MAX_LENGTH = 1_000
+REVISION_REASON_MIN_LENGTH = 10  # O6: "x" tells the seller nothing; the revision form asks for a few words
 ARBITRATION_TEXT_MAX_LENGTH = 5_000  # O12: the description of the problem and support's reasoning
 MAX_FILES_PER_MESSAGE = 5
 MESSAGE_PREVIEW_LENGTH = 140  # A11: a chat message's first characters in the "new message" notification
