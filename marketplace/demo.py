@@ -3,6 +3,7 @@ of the demo sellers sergio and nina made through the real services (create, uplo
 waiting for moderation and one rejected. Gallery images are drawn with Pillow at seed time. Idempotent."""
 
 import io
+import unicodedata
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw, ImageFont
@@ -335,6 +336,15 @@ DESCRIPTION = (
 )
 
 
+# The bundled font has no arrows or typographic dashes and quotes: they would draw as a missing-glyph box.
+_PLAIN = str.maketrans({"↔": "to", "→": "to", "–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+def _drawable(text):
+    text = unicodedata.normalize("NFKD", text.translate(_PLAIN))
+    return text.encode("ascii", "ignore").decode()
+
+
 def gallery_png(title, index):
     """A small 640×480 cover with the Kwork's title: made at seed time, never committed."""
     color = PALETTE[index % len(PALETTE)]
@@ -347,7 +357,7 @@ def gallery_png(title, index):
         font = ImageFont.load_default(size=34)
     except TypeError:  # Pillow < 10.1
         font = ImageFont.load_default()
-    words, lines, line = title.replace("I will ", "").split(), [], ""
+    words, lines, line = _drawable(title.replace("I will ", "")).split(), [], ""
     for word in words:
         if len(line) + len(word) > 22:
             lines.append(line)
@@ -357,10 +367,16 @@ def gallery_png(title, index):
     lines.append(line)
     y = 240 - 22 * len(lines)
     for text in lines:
-        draw.text((40, y), text.capitalize() if text == lines[0] else text, fill=(255, 255, 255), font=font)
+        first = text[:1].upper() + text[1:] if text == lines[0] else text  # keeps "WordPress" as it is
+        draw.text((40, y), first, fill=(255, 255, 255), font=font)
         y += 44
-    draw.rounded_rectangle([40, 400, 200, 440], radius=10, fill=(255, 255, 255))
-    draw.text((58, 406), "Gigly", fill=color, font=font)
+    # The label's pill is sized from the text's own box, so the word sits inside it whatever the font.
+    left, top, right, bottom = draw.textbbox((0, 0), "Gigly", font=font)
+    pad_x, pad_y, x, y = 18, 8, 40, 400
+    draw.rounded_rectangle(
+        [x, y, x + (right - left) + 2 * pad_x, y + (bottom - top) + 2 * pad_y], radius=10, fill=(255, 255, 255)
+    )
+    draw.text((x + pad_x - left, y + pad_y - top), "Gigly", fill=color, font=font)
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
     return SimpleUploadedFile(f"cover-{index}.png", buffer.getvalue(), content_type="image/png")
@@ -454,4 +470,24 @@ def seed(log):
         _make(spec, index, log, outcome="approve")
     _make(WAITING, 20, log, outcome="wait")
     _make(REJECTED, 21, log, outcome="reject")
+    _pending_changes(log)
     services.search_terms_refresh()
+
+
+EDITED = "I will write product descriptions that sell"
+
+
+def _pending_changes(log):
+    """C7: an approved Kwork that keeps selling while its edits wait for the moderator (shown as a diff)."""
+    kwork = Kwork.objects.filter(seller__username="nina", title=EDITED, approved_at__isnull=False).first()
+    if kwork is None or kwork.pending_changes is not None or kwork.moderated_at != kwork.approved_at:
+        return  # already edited (waiting, approved or rejected) on an earlier run
+    spec = next(spec for spec in KWORKS if spec[2] == EDITED)
+    data = _data(spec) | {
+        "title": "I will write product descriptions that sell, with SEO keywords",
+        "volume": "12 descriptions",
+        "price_cents": 3500,
+    }
+    data["description"] += " Now with keyword research for every product page."
+    services.kwork_update(seller=kwork.seller, kwork=kwork, data=data, submit=True)
+    log(f"  kwork {EDITED[:50]:<50} changes waiting for moderation")
