@@ -163,10 +163,23 @@ def admin_action_run(modeladmin, request, queryset, *, call, done_message):
 
 
 def admin_action_with_reason(
-    modeladmin, request, queryset, *, form_class, intro, submit_label, call, done_message, item_label=str, title=""
+    modeladmin,
+    request,
+    queryset,
+    *,
+    form_class,
+    intro,
+    submit_label,
+    call,
+    done_message,
+    item_label=str,
+    title="",
+    cancel_url="",
 ):
     """An action that first asks for a reason on an intermediate page, then runs `call(obj, cleaned_data)` per
-    row through `admin_action_run`. Rejections and removals of every app share it (and its one template)."""
+    row through `admin_action_run`. Rejections and removals of every app share it (and its one template); a
+    change page's own "Reject" button uses it too, with `cancel_url` leading back to that page. Returns None
+    once the rows went through the service, else the page with the form."""
     if "apply" in request.POST:
         form = form_class(request.POST)
         if form.is_valid():
@@ -193,5 +206,6 @@ def admin_action_with_reason(
             "action_name": request.POST.get("action"),
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             "opts": modeladmin.model._meta,
+            "cancel_url": cancel_url,
         },
     )

@@ -1,20 +1,24 @@
 """Moderators work here (C7). Every decision is an action that calls a service; Kwork content is read-only in
 the admin so no button bypasses the moderation services."""
 
-import json
-
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
 from django.template.defaultfilters import date as date_filter
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from common.admin import StaffAdmin, StaffTabularInline, admin_action_run, admin_action_with_reason
 from common.errors import DomainError
 
 from . import services
+from .admin_diff import pending_changes_diff
 from .forms import RejectForm
 from .models import (
     Attribute,
@@ -153,7 +157,7 @@ def _approve(modeladmin, request, queryset):
     )
 
 
-def _reject(modeladmin, request, queryset):
+def _reject(modeladmin, request, queryset, cancel_url=""):
     return admin_action_with_reason(
         modeladmin,
         request,
@@ -170,6 +174,7 @@ def _reject(modeladmin, request, queryset):
             kwork=kwork, moderator=request.user, reason=data["reason"], note=data["note"]
         ),
         done_message=lambda n: f"Rejected {_kworks(n)}.",
+        cancel_url=cancel_url,
     )
 
 
@@ -193,7 +198,6 @@ class KworkAdminBase(StaffAdmin):
         "youtube_id",
         "uses_packages",
         "review_requested_at",
-        "proposed_changes",
         "reject_reason",
         "reject_note",
         "moderated_at",
@@ -205,10 +209,79 @@ class KworkAdminBase(StaffAdmin):
     change_form_template = "marketplace/admin_moderation_change_form.html"
 
     def render_change_form(self, request, context, *args, **kwargs):
-        context["seen_version_name"] = (
-            f"{SEEN_VERSION_PREFIX}{context['original'].pk}" if context.get("original") else ""
-        )
+        original = context.get("original")
+        if original is not None:
+            context.update(
+                {
+                    "seen_version_name": f"{SEEN_VERSION_PREFIX}{original.pk}",
+                    "pending_diff": pending_changes_diff(original),
+                    "approve_url": reverse(self._url_name("approve"), args=[original.pk]),
+                    "reject_url": reverse(self._url_name("reject"), args=[original.pk]),
+                    "kind": self.kind(original),
+                }
+            )
         return super().render_change_form(request, context, *args, **kwargs)
+
+    # --- the change page's own "Approve" and "Reject with a reason" (C7) ---
+
+    def _url_name(self, action):
+        return f"admin:{self.opts.app_label}_{self.opts.model_name}_{action}"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name=self._url_name("approve").removeprefix("admin:"),
+            ),
+            path(
+                "<path:object_id>/reject/",
+                self.admin_site.admin_view(self.reject_view),
+                name=self._url_name("reject").removeprefix("admin:"),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _kwork_to_decide(self, request, object_id):
+        """The Kwork of the page if this person may decide on it (403 otherwise); None when it is gone."""
+        kwork = self.get_object(request, unquote(object_id))
+        if not self.has_change_permission(request, kwork):
+            raise PermissionDenied
+        return kwork
+
+    def _after_decision(self, request, kwork):
+        """Back to the queue once decided; back to the Kwork while it still waits (the decision was refused)."""
+        if Kwork.objects.filter(pk=kwork.pk, review_requested_at__isnull=False).exists():
+            return redirect(self._url_name("change"), kwork.pk)
+        return redirect("admin:marketplace_moderationqueue_changelist")
+
+    def approve_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        kwork = self._kwork_to_decide(request, object_id)
+        if kwork is None:
+            self.message_user(request, "This Kwork is not waiting for moderation any more.", messages.WARNING)
+            return redirect("admin:marketplace_moderationqueue_changelist")
+        try:
+            _approve_seen(request, kwork)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.WARNING)
+        else:
+            self.message_user(request, f"Approved “{kwork.title}”.", messages.SUCCESS)
+        return self._after_decision(request, kwork)
+
+    def reject_view(self, request, object_id):
+        kwork = self._kwork_to_decide(request, object_id)
+        if kwork is None:
+            self.message_user(request, "This Kwork is not waiting for moderation any more.", messages.WARNING)
+            return redirect("admin:marketplace_moderationqueue_changelist")
+        page = _reject(
+            self,
+            request,
+            self.get_queryset(request).filter(pk=kwork.pk),
+            cancel_url=reverse(self._url_name("change"), args=[kwork.pk]),
+        )
+        return page or self._after_decision(request, kwork)
 
     @admin.display(description="Version")
     def seen_version(self, obj):
@@ -226,17 +299,6 @@ class KworkAdminBase(StaffAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.display(description="Proposed changes")
-    def proposed_changes(self, obj):
-        if not obj.pending_changes:
-            return "—"
-        data = obj.pending_changes
-        rows = [
-            (key, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value)
-            for key, value in data.items()
-        ]
-        return format_html("<dl>{}</dl>", format_html_join("", "<dt><b>{}</b></dt><dd>{}</dd>", rows))
 
     @admin.display(description="Waiting", ordering="review_requested_at")
     def waiting(self, obj):

@@ -38,6 +38,24 @@ def dollars_to_cents(value):
     return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
+def price_label(cents):
+    """A package price as the editor offers it: "$100", "$12.50"."""
+    return format_cents(cents).removesuffix(".00")
+
+
+class PackagePriceField(forms.TypedChoiceField):
+    """A package price among its subcategory's price points. A price the chosen subcategory does not have (the
+    page offered another subcategory's, e.g. without JavaScript) is checked by KworkForm.clean, which names the
+    prices this subcategory has, in dollars."""
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, empty_value=0, **kwargs)
+        self.error_messages["invalid_choice"] = "Choose one of the prices offered."
+
+    def valid_value(self, value):
+        return True
+
+
 class SubcategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.parent.name} › {obj.name}"
@@ -116,6 +134,7 @@ class KworkForm(forms.Form):
             self.fields[f"option_{i}_price"] = forms.CharField(required=False, max_length=12, label="Price ($)")
             self.option_rows.append(i)
         points = price_points or rules.DEFAULT_PACKAGE_PRICE_POINTS
+        self.price_points = points
         self.package_tiers = []
         for tier in rules.PACKAGE_TIERS:
             label = TIER_LABELS[tier]
@@ -126,12 +145,12 @@ class KworkForm(forms.Form):
                 max_length=1000,
                 help_text="One item a line.",
             )
-            self.fields[f"package_{tier}_price"] = forms.TypedChoiceField(
+            self.fields[f"package_{tier}_price"] = PackagePriceField(
                 required=False,
                 label=f"{label} price",
-                coerce=int,
-                empty_value=0,
-                choices=[("", "—")] + [(str(c), f"${c // 100}") for c in points.get(tier, [])],
+                choices=[("", "—")] + [(str(c), price_label(c)) for c in points.get(tier, [])],
+                # The subcategory select sends the chosen prices along, so a change keeps those still offered.
+                widget=forms.Select(attrs={"data-package-price": ""}),
             )
             self.fields[f"package_{tier}_days"] = forms.IntegerField(
                 required=False, min_value=1, label=f"{label} lead time (days)"
@@ -194,7 +213,27 @@ class KworkForm(forms.Form):
                 continue
             options.append({"id": data.get(f"option_{i}_id") or None, "title": title, "price_cents": cents})
         data["options"] = options + self._forged_option_rows()
+        self._check_package_prices(data)
         return data
+
+    def _check_package_prices(self, data):
+        """Each chosen package price must be one of the chosen subcategory's; unused packages' prices are dropped."""
+        uses_packages = data.get("uses_packages")
+        for tier in self.package_tiers:
+            name = f"package_{tier}_price"
+            cents = data.get(name)
+            allowed = self.price_points.get(tier, [])
+            if not cents or cents in allowed:
+                continue
+            if not uses_packages:
+                data[name] = 0
+                continue
+            where = f"“{self.category_obj}”" if self.category_obj is not None else "this subcategory"
+            self.add_error(
+                name,
+                f"{price_label(cents)} is not a {TIER_LABELS[tier]} price of {where}: the prices follow the "
+                f"subcategory. Choose one of {', '.join(price_label(c) for c in allowed)}.",
+            )
 
     def to_service_data(self):
         data = self.cleaned_data

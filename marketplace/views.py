@@ -73,7 +73,7 @@ def category(request, slug):
                 "page": page,
                 "filters": filters,
                 "query_string": _query_string(request),
-                "favourite_ids": selectors.favourite_ids(user=request.user, kworks=page.object_list),
+                "hearts_deferred": True,  # the same grid for everyone; caching.cached_grid puts the hearts in
             },
             request=request,
         )
@@ -111,7 +111,7 @@ def search(request):
                 "query": query,
                 "filters": filters,
                 "query_string": _query_string(request),
-                "favourite_ids": selectors.favourite_ids(user=request.user, kworks=page.object_list),
+                "hearts_deferred": True,
             },
             request=request,
         )
@@ -323,6 +323,13 @@ def _editor_category(request, initial_category_id=None):
 def _editor_form(request, *, initial=None, category=None):
     points = selectors.price_points_for(category) if category else None
     data = request.POST if request.method == "POST" else None
+    if request.htmx and data is None:
+        # A new subcategory chosen in the page: the package prices it still offers stay chosen.
+        initial = dict(initial or {})
+        for tier in rules.PACKAGE_TIERS:
+            chosen = selectors.parse_id(request.GET.get(f"package_{tier}_price"))
+            if chosen is not None:
+                initial[f"package_{tier}_price"] = str(chosen)
     return forms.KworkForm(data, initial=initial, category=category, price_points=points)
 
 
@@ -338,7 +345,7 @@ def _editor_render(request, form, kwork=None):
             }
         )
     if request.htmx and request.htmx.target == "attributes":
-        return render(request, "marketplace/partials/editor_attributes.html", context)
+        return render(request, "marketplace/partials/editor_category_change.html", context)
     return render(request, "marketplace/kwork_edit.html", context)
 
 
