@@ -1,21 +1,21 @@
-"""Caches of the catalogue's Kwork cards (C12 at 100,000 Kworks, issue 14).
+"""Caches of the catalogue's Kwork cards and result grids (C12 at 100,000 Kworks, issue 14).
 
-Two layers:
-
-- Card fragments, for everyone: each card's HTML is cached under a key made of the Kwork's id and a hash of
-  every value the card shows (title, price, seller's name, avatar and stars, Top Rated, cover, …) and of the
-  card template itself. The grid query loads those values anyway, so a changed card simply has a new key: no
-  invalidation, never stale. The heart is not in the fragment (it differs per person and carries the CSRF
-  token): a marker stands in its place and is swapped for one of the two heart variants rendered once per
-  request, so a warm grid renders no card template at all.
-- Whole grids for anonymous visitors, per URL, for ANON_GRID_CACHE_SECONDS, under a key that contains a
-  catalogue version: every service that changes what the catalogue lists or how it sorts (approve, pause,
-  activate, automatic pause, weekend hiding, figures from ratings) bumps the version, so a cached grid never
-  outlives such a change. This also saves the grid's SQL."""
+- Card fragments: each card's HTML is cached under a key made of the Kwork's id and a hash of every value the
+  card shows (title, price, seller's name, avatar and stars, Top Rated, cover, …) and of the card template. The
+  grid query loads those values anyway, so a changed card simply has a new key: no invalidation, never stale.
+- Result grids (category and search), per URL, for GRID_CACHE_SECONDS, the same for visitors and logged-in
+  people, under a key that contains a catalogue version: every service that changes what the catalogue lists,
+  how it sorts or what a card shows (approve, pause, activate, automatic pauses, weekend hiding, figures from
+  ratings, media, a seller's new name or avatar) bumps the version, so a cached grid never outlives such a
+  change. A cached grid saves the grid's SQL and all card rendering.
+- Hearts: never cached. A card holds a marker where its heart goes; the person's favourites among the page's
+  Kworks (one query) pick one of the two heart variants rendered once per request (they carry the person's
+  CSRF token and the page to come back to), swapped in with str.replace / one regex pass."""
 
 import functools
 import hashlib
 import os
+import re
 
 from django.core.cache import cache
 from django.db import transaction
@@ -25,11 +25,14 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from . import rules
+from .models import Favourite
 
 CARD_TEMPLATE = "marketplace/partials/card.html"
 HEART_TEMPLATE = "marketplace/partials/heart.html"
 # Markers: raw "<" never comes out of an autoescaped value, so no user text can contain (or fake) them.
-HEART_MARK = mark_safe("<!--heart-->")
+HEART_MARK = mark_safe("<!--heart-->")  # in a cached card
+HEART_AT = "<!--heart:{}-->"  # in a cached grid: the card's Kwork id
+HEART_AT_RE = re.compile(r"<!--heart:(\d+)-->")
 HEART_URL_MARK = mark_safe("<heart-url>")
 _ID_PROBE = 987654321  # an id for reverse(), cut out of the URL to build the others by concatenation
 
@@ -70,20 +73,31 @@ def card_cache_enabled():
 
 def cache_seconds():
     # MARKETPLACE_GRID_CACHE_SECONDS=0 turns the cache off (bench/catalogue_bench.py --no-grid-cache).
-    return int(os.environ.get("MARKETPLACE_GRID_CACHE_SECONDS", rules.ANON_GRID_CACHE_SECONDS))
+    return int(os.environ.get("MARKETPLACE_GRID_CACHE_SECONDS", rules.GRID_CACHE_SECONDS))
 
 
 def cached_grid(request, *, weekend, render):
-    """The grid's HTML: from the cache for anonymous visitors, else `render()` (and stored)."""
+    """The results' HTML with the person's hearts. `render()` renders it with hearts deferred (context
+    `hearts_deferred`); it is cached per URL for everyone (hearts are put in per request, after)."""
     seconds = cache_seconds()
-    if request.user.is_authenticated or seconds <= 0:
-        return render()
+    if seconds <= 0:
+        return hearts_apply(str(render()), request=request)
     key = grid_key(request, weekend=weekend)
     html = cache.get(key)
     if html is None:
-        html = render()  # rendered by our own templates: escaped already
-        cache.set(key, str(html), timeout=seconds)
-    return mark_safe(html)  # noqa: S308
+        html = str(render())  # rendered by our own templates: escaped already
+        cache.set(key, html, timeout=seconds)
+    return hearts_apply(html, request=request)
+
+
+def user_saved(sender, instance, created=False, update_fields=None, **kwargs):
+    """A seller's name or avatar shows on their cards: a cached grid must not outlive its change."""
+    if created or (update_fields is not None and not CARD_USER_FIELDS & set(update_fields)):
+        return  # new people have no cards; last_seen_at, last_login and the like do not show on cards
+    catalogue_changed()
+
+
+CARD_USER_FIELDS = {"username", "display_name", "avatar"}
 
 
 def id_url(name):
@@ -141,13 +155,14 @@ def _hearts(request):
     return template.render({**context, "is_favourite": True}), template.render({**context, "is_favourite": False})
 
 
-def cards_html(kworks, *, request, favourite_ids=frozenset()):
+def cards_html(kworks, *, request, favourite_ids=frozenset(), hearts_deferred=False):
     """The cards of a grid: fragments fetched in one round trip, the missing ones rendered and stored in
-    one more, then the person's hearts put in. `kworks` come from selectors' card querysets."""
+    one more, then the person's hearts put in (or, `hearts_deferred`, a marker per card for hearts_apply).
+    `kworks` come from selectors' card querysets."""
     kworks = list(kworks)
     if not kworks:
         return mark_safe("")
-    kwork_url, heart_url = id_url("marketplace:kwork"), id_url("marketplace:favourite_toggle")
+    kwork_url = id_url("marketplace:kwork")
     keys = [card_key(kwork, kwork_url(kwork.pk)) for kwork in kworks]
     found = cache.get_many(keys) if card_cache_enabled() else {}
     missing = {}
@@ -159,9 +174,33 @@ def cards_html(kworks, *, request, favourite_ids=frozenset()):
             found[key] = missing[key] = str(html)
     if missing and card_cache_enabled():
         cache.set_many(missing, timeout=rules.CARD_CACHE_SECONDS)
+    html = "\n".join(
+        found[key].replace(HEART_MARK, HEART_AT.format(kwork.pk), 1)
+        for key, kwork in zip(keys, kworks, strict=True)
+    )
+    if hearts_deferred:
+        return mark_safe(html)  # noqa: S308 (our own templates' output, escaped when rendered)
+    return hearts_apply(html, request=request, favourite_ids=favourite_ids)
+
+
+def hearts_apply(html, *, request, favourite_ids=None):
+    """Each card's heart marker replaced by the person's heart. `favourite_ids` None: looked up for the
+    Kworks of the markers (one query, none for visitors)."""
+    ids = [int(pk) for pk in HEART_AT_RE.findall(html)]
+    if not ids:
+        return mark_safe(html)  # noqa: S308 (our own templates' output)
+    user = getattr(request, "user", None)
+    if favourite_ids is None:
+        favourite_ids = set()
+        if user is not None and user.is_authenticated:
+            favourite_ids = set(
+                Favourite.objects.filter(user=user, kwork_id__in=ids).values_list("kwork_id", flat=True)
+            )
     heart_on, heart_off = _hearts(request)
-    parts = []
-    for key, kwork in zip(keys, kworks, strict=True):
-        heart = (heart_on if kwork.pk in favourite_ids else heart_off).replace(HEART_URL_MARK, heart_url(kwork.pk))
-        parts.append(found[key].replace(HEART_MARK, heart, 1))
-    return mark_safe("\n".join(parts))  # noqa: S308 (our own templates' output, escaped when rendered)
+    heart_url = id_url("marketplace:favourite_toggle")
+
+    def heart(match):
+        pk = int(match.group(1))
+        return (heart_on if pk in favourite_ids else heart_off).replace(HEART_URL_MARK, heart_url(pk))
+
+    return mark_safe(HEART_AT_RE.sub(heart, html))  # noqa: S308 (our own templates' output, escaped when rendered)

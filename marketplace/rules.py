@@ -84,9 +84,10 @@ SEARCH_TERM_MIN_LENGTH = 3  # words of the typo vocabulary (shorter ones are too
 SEARCH_TERM_MAX_LENGTH = 100  # = SearchTerm.word's max_length
 HOME_POPULAR_COUNT = 12
 KWORK_VIEW_ONCE_SECONDS = 3600  # a Kwork page view counts once per visitor per hour (conversion)
-# Result grids for anonymous visitors (marketplace/caching.py). Their key carries the catalogue version, which
-# every listing change bumps; only a seller's new name or avatar waits for this to show on a cached grid.
-ANON_GRID_CACHE_SECONDS = 300
+# Category and search result grids, the same for everyone (hearts are put in per person; marketplace/caching.py).
+# Their key carries the catalogue version, which every change of a listing or of what a card shows bumps; so
+# this only bounds what waits in the cache (and how late the "seller seen this week" filter may be).
+GRID_CACHE_SECONDS = 300
 # A card fragment's key holds everything the card shows, so it is never stale; this only lets unused ones go.
 CARD_CACHE_SECONDS = 24 * 3600
 # The catalogue filters' choices: only these values are accepted from the query string.

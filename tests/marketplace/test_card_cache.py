@@ -176,8 +176,9 @@ def test_warm_grid_renders_no_card_template_logged_in(client, subcategory, page)
 
 
 def test_card_cache_off_renders_every_card(client, subcategory, monkeypatch):
-    """The bench's baseline switch (MARKETPLACE_CARD_CACHE=0) really renders each time."""
+    """The bench's baseline switches (--no-grid-cache --no-card-cache) really render each time."""
     monkeypatch.setenv("MARKETPLACE_CARD_CACHE", "0")
+    monkeypatch.setenv("MARKETPLACE_GRID_CACHE_SECONDS", "0")
     KworkFactory(category=subcategory)
     client.force_login(verified(UserFactory()))
     rendered = []
