@@ -52,11 +52,21 @@ class Order(ConcurrentTransitionMixin, models.Model):
     status = FSMField(default=Status.NEW, choices=Status.choices, protected=True, max_length=16)
 
     # Deadlines (indexed below, each sweep is a range scan).
-    accept_by = models.DateTimeField(help_text="O3: the seller must start before this.")
-    due_at = models.DateTimeField(null=True, blank=True, help_text="O4: start + lead time.")
-    review_until = models.DateTimeField(null=True, blank=True, help_text="O6: auto-complete after this.")
-    last_activity_at = models.DateTimeField(default=timezone.now, help_text="O8: inactivity clock.")
-    overdue_at = models.DateTimeField(null=True, blank=True, help_text="O5: when it became late.")
+    accept_by = models.DateTimeField(
+        help_text="The seller must start work before this, or the order is cancelled."
+    )
+    due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the work is due: the start plus the lead time."
+    )
+    review_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="If the buyer neither accepts nor sends the work back by then, the order completes.",
+    )
+    last_activity_at = models.DateTimeField(
+        default=timezone.now, help_text="The last step by either side; a long silence cancels the order."
+    )
+    overdue_at = models.DateTimeField(null=True, blank=True, help_text="When it became late.")
 
     # Facts of the order's life (O11/O12 and ratings read them).
     placed_at = models.DateTimeField(default=timezone.now)
@@ -72,7 +82,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     cancelled_by = models.CharField(max_length=8, blank=True, choices=Party.choices)
     counts_against_seller = models.BooleanField(default=False)
     auto_cancelled = models.BooleanField(default=False)
-    was_overdue = models.BooleanField(default=False, help_text="O5: it was late at some point.")
+    was_overdue = models.BooleanField(default=False, help_text="It was late at some point.")
     revision_count = models.PositiveSmallIntegerField(default=0)
     arbitration_opened_at = models.DateTimeField(null=True, blank=True)
     # C14: may the seller publish the result? None = never asked (auto-completion, arbitration): the buyer may
