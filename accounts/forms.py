@@ -1,3 +1,6 @@
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.shortcuts import render
@@ -56,6 +59,36 @@ class SignupForm(AllauthSignupForm):
         # it counts like one.
         ratelimit.hit(key, rules.RATE_SIGNUP_ACCOUNTS)
         return super().try_save(request)
+
+
+def _sentence_case_labels(form, labels):
+    """The library's forms label in Title Case ("New Password"); our pages speak in sentence case."""
+    for name, label in labels.items():
+        if name in form.fields:
+            form.fields[name].label = label
+            if "placeholder" in form.fields[name].widget.attrs:
+                form.fields[name].widget.attrs["placeholder"] = label
+
+
+class LoginForm(AllauthLoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _sentence_case_labels(self, {"login": "Login or e-mail", "remember": "Remember me"})
+
+
+class ChangePasswordForm(AllauthChangePasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _sentence_case_labels(
+            self,
+            {"oldpassword": "Current password", "password1": "New password", "password2": "New password (again)"},
+        )
+
+
+class ResetPasswordKeyForm(AllauthResetPasswordKeyForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _sentence_case_labels(self, {"password1": "New password", "password2": "New password (again)"})
 
 
 class ProfileForm(forms.ModelForm):
