@@ -334,7 +334,7 @@ def main():
     # The filler rows come from INSERT … SELECT without escrow holds, so orders' own check would name each of
     # them; every other invariant (balances, sums, holds resolved once) is checked as in ledger_check.
     problems = [p for p in ledger_problems() if not p.endswith("its escrow is missing")]
-    escrow = LedgerAccount.objects.get(owner=None, kind=LedgerAccount.Kind.ESCROW).balance_cents
+    escrow = payment_services.system_balance(LedgerAccount.Kind.ESCROW)  # the sum of its shards
     say(f"ledger invariants: {'OK' if not problems else problems[:5]}; escrow balance {escrow}")
     say(f"EXPLAIN: {'index scans only' if not bad else 'SEQUENTIAL SCAN in ' + ', '.join(bad)}")
     say(

@@ -32,7 +32,8 @@ class ReadOnlyAdmin(StaffAdmin):
 
 @admin.register(LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "owner", "kind", "balance_cents"]
+    # System accounts are several rows per kind (shards); their balance is the sum of the rows.
+    list_display = ["pk", "owner", "kind", "shard", "balance_cents"]
     list_filter = ["kind"]
     search_fields = ["owner__username"]
     list_select_related = ["owner"]

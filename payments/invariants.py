@@ -23,23 +23,23 @@ def ledger_problems():
     - no account that may not go negative (users, escrow, payouts, platform) is below zero;
     - all accounts together sum to zero;
     - every transaction has entries and they sum to zero;
-    - the escrow account holds exactly the open holds; no hold is resolved twice, and a hold's status agrees
-      with its resolution;
-    - the payouts account holds exactly the withdrawals waiting to be paid;
+    - the escrow account (all its shards together) holds exactly the open holds; no hold is resolved twice, and
+      a hold's status agrees with its resolution;
+    - the payouts account (all its shards together) holds exactly the withdrawals waiting to be paid;
     - and whatever other apps add: an app with a `ledger_checks.py` defining `problems()` (returning a list of
       strings) is asked too — e.g. orders can report a hold left open on a finished order, which payments,
       knowing nothing of orders, cannot see."""
     problems = []
     accounts = LedgerAccount.objects.annotate(entries_total=Coalesce(Sum("entries__amount_cents"), 0)).values_list(
-        "pk", "owner_id", "kind", "balance_cents", "entries_total"
+        "pk", "owner_id", "kind", "shard", "balance_cents", "entries_total"
     )
     total = 0
     system = {}
-    for pk, owner_id, kind, balance, entries in accounts:
+    for pk, owner_id, kind, shard, balance, entries in accounts:
         total += balance
-        label = f"account {pk} ({kind} of user {owner_id})" if owner_id else f"account {pk} ({kind})"
+        label = f"account {pk} ({kind} of user {owner_id})" if owner_id else f"account {pk} ({kind} shard {shard})"
         if owner_id is None:
-            system[kind] = balance
+            system[kind] = system.get(kind, 0) + balance
         if balance != entries:
             problems.append(f"{label}: cached balance {balance} != entries {entries}")
         if balance < 0 and kind not in LedgerAccount.SOURCE_KINDS:

@@ -8,10 +8,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common.errors import DomainError
+from common.money import format_cents
 
 
 class LedgerAccount(models.Model):
-    """One row per (owner, kind). `balance_cents` caches the sum of the account's entries; it is only changed
+    """One row per (owner, kind) for people; for the system accounts (owner NULL) one row per (kind, shard), so
+    that postings of different orders lock different rows (rules.SYSTEM_ACCOUNT_SHARDS; a system account's
+    balance is the sum of its shards). `balance_cents` caches the sum of the row's entries; it is only changed
     by `services.ledger._post`, under a row lock, in the transaction that writes the entries."""
 
     class Kind(models.TextChoices):
@@ -31,6 +34,7 @@ class LedgerAccount(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    shard = models.PositiveSmallIntegerField(default=0)
     balance_cents = models.BigIntegerField(default=0)
 
     class Meta:
@@ -39,12 +43,13 @@ class LedgerAccount(models.Model):
                 fields=["owner", "kind"], condition=Q(owner__isnull=False), name="ledger_account_one_per_owner"
             ),
             models.UniqueConstraint(
-                fields=["kind"], condition=Q(owner__isnull=True), name="ledger_account_one_system_per_kind"
+                fields=["kind", "shard"], condition=Q(owner__isnull=True), name="ledger_account_system_shard"
             ),
             models.CheckConstraint(
                 condition=Q(owner__isnull=True) | Q(kind__in=["user_main", "user_bonus"]),
                 name="ledger_account_user_kinds",
             ),
+            models.CheckConstraint(condition=Q(owner__isnull=True) | Q(shard=0), name="ledger_account_user_shard"),
             # P9: no balance below zero, except the two sources (Stripe clearing, promotions).
             models.CheckConstraint(
                 condition=Q(balance_cents__gte=0) | Q(kind__in=["stripe_clearing", "promo"]),
@@ -53,8 +58,9 @@ class LedgerAccount(models.Model):
         ]
 
     def __str__(self):
-        who = self.owner.username if self.owner_id else "system"
-        return f"{who}: {self.get_kind_display()}"
+        if self.owner_id:
+            return f"{self.owner.username}: {self.get_kind_display()}"
+        return f"system: {self.get_kind_display()} (part {self.shard + 1})"
 
     @property
     def may_go_negative(self):
@@ -114,7 +120,7 @@ class LedgerEntry(AppendOnly):
         constraints = [models.CheckConstraint(condition=~Q(amount_cents=0), name="ledger_entry_not_zero")]
 
     def __str__(self):
-        return f"{self.account}: {self.amount_cents}"
+        return f"{self.account}: {format_cents(self.amount_cents)}"
 
 
 class EscrowHold(models.Model):
@@ -200,7 +206,7 @@ class TopUp(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount_cents__gt=0), name="topup_amount_positive")]
 
     def __str__(self):
-        return f"Top-up #{self.pk} {self.user} {self.amount_cents}"
+        return f"Top-up #{self.pk} {self.user} {format_cents(self.amount_cents)}"
 
     @property
     def is_card_money(self):
@@ -300,7 +306,7 @@ class Withdrawal(models.Model):
         ]
 
     def __str__(self):
-        return f"Withdrawal #{self.pk} {self.user} {self.amount_cents}"
+        return f"Withdrawal #{self.pk} {self.user} {format_cents(self.amount_cents)}"
 
 
 class PromoCode(models.Model):
@@ -379,4 +385,4 @@ class ReferralCommission(models.Model):
         ordering = ["-id"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} commission {self.amount_cents} ({self.referral})"
+        return f"{self.get_kind_display()} commission {format_cents(self.amount_cents)} ({self.referral})"

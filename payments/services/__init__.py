@@ -14,7 +14,8 @@ Public API for other apps (keyword-only):
     referral_mark_active(*, user) -> Referral | None
     topup_url(*, amount_cents, next_url) -> str
     balance_fund(*, user, amount_cents, card_fingerprint="", card_last4="") -> TopUp   (demo data and tests)
-and payments.selectors.balance_of(user) -> Balance.
+and payments.selectors.balance_of(user) -> Balance; system_balance(kind) -> cents (a system account's shards
+summed; system_account(kind, shard) is one row of it).
 """
 
 from .escrow import (
@@ -26,7 +27,7 @@ from .escrow import (
     escrow_release_many,
     escrow_split,
 )
-from .ledger import system_account, user_account
+from .ledger import system_account, system_balance, user_account
 from .promo import promo_redeem
 from .referrals import referral_attach, referral_mark_active
 from .topups import (
@@ -62,6 +63,7 @@ __all__ = [
     "referral_mark_active",
     "stripe_webhook_handle",
     "system_account",
+    "system_balance",
     "topup_checkout_start",
     "topup_test_credit",
     "topup_url",

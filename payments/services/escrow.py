@@ -5,6 +5,7 @@ A retry of the same resolution returns the same ledger transaction (safe for Cel
 resolution of a resolved hold raises DomainError. Batch forms serve the timer sweeps."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from common.db import update_from_values
@@ -13,7 +14,17 @@ from common.money import format_cents
 
 from .. import rules, selectors
 from ..models import EscrowHold, LedgerTransaction, Referral, ReferralCommission
-from .ledger import Kind, TxKind, _check_amount, _ensure_accounts, _lock_accounts, _post, _post_many
+from .ledger import (
+    Kind,
+    TxKind,
+    _check_amount,
+    _lock,
+    _post,
+    _post_many,
+    credited_system_account,
+    system_key,
+    user_key,
+)
 
 
 class InsufficientFunds(DomainError):
@@ -39,43 +50,48 @@ def escrow_hold(*, buyer, amount_cents, reference, idempotency_key):
     if not reference or not idempotency_key:
         raise DomainError("An escrow hold needs a reference and an idempotency key.")
 
-    def existing_hold():
-        hold = EscrowHold.objects.filter(reference=reference).select_related("hold_transaction").first()
-        if hold is None:
-            return None
-        if hold.hold_transaction.idempotency_key == f"hold:{idempotency_key}" and hold.buyer_id == buyer.pk:
-            return hold
+    key = f"hold:{idempotency_key}"
+    acc = _lock(
+        [user_key(buyer, Kind.USER_MAIN), user_key(buyer, Kind.USER_BONUS), system_key(Kind.ESCROW, reference)]
+    )
+    # One look-up for both the reference and the idempotency key (the hold transaction of a key always has its
+    # hold; a hold matching both is the only one matching either). Decisive: a twin hold of the same reference
+    # locks the same escrow shard, so it has committed by now or waits for us.
+    earlier = EscrowHold.objects.filter(Q(reference=reference) | Q(hold_transaction__idempotency_key=key))
+    for hold in earlier.select_related("hold_transaction")[:1]:
+        if (hold.reference, hold.hold_transaction.idempotency_key, hold.buyer_id) == (reference, key, buyer.pk):
+            return hold  # the same hold asked again
         raise DomainError("This order has already been paid.")
-
-    acc = _ensure_accounts(buyer)
-    main, bonus, escrow = acc.of(buyer, Kind.USER_MAIN), acc.of(buyer, Kind.USER_BONUS), acc.system(Kind.ESCROW)
-    locked = _lock_accounts([main, bonus, escrow])
-    if (hold := existing_hold()) is not None:
-        return hold
-    main, bonus = locked[main.pk], locked[bonus.pk]
+    main, bonus, escrow = (
+        acc.of(buyer, Kind.USER_MAIN),
+        acc.of(buyer, Kind.USER_BONUS),
+        acc.system(Kind.ESCROW, reference),
+    )
     available = main.balance_cents + bonus.balance_cents
     if available < amount_cents:
         raise InsufficientFunds(amount_cents - available)
     bonus_part = min(bonus.balance_cents, amount_cents)
     main_part = amount_cents - bonus_part
-    tx, _ = _post(
-        kind=TxKind.ESCROW_HOLD,
-        reference=reference,
-        idempotency_key=f"hold:{idempotency_key}",
-        legs=[(bonus, -bonus_part), (main, -main_part), (escrow, amount_cents)],
-        locked=locked,
-    )
     try:
-        with transaction.atomic():
-            return EscrowHold.objects.create(
-                buyer=buyer,
-                amount_cents=amount_cents,
-                main_cents=main_part,
-                bonus_cents=bonus_part,
-                reference=reference,
-                hold_transaction=tx,
-            )
-    except IntegrityError as exc:  # another buyer's hold took this reference at the same moment
+        tx, _ = _post(
+            kind=TxKind.ESCROW_HOLD,
+            reference=reference,
+            idempotency_key=key,
+            legs=[(bonus, -bonus_part), (main, -main_part), (escrow, amount_cents)],
+            locked=acc,
+            check_existing=False,
+        )
+        return EscrowHold.objects.create(
+            buyer=buyer,
+            amount_cents=amount_cents,
+            main_cents=main_part,
+            bonus_cents=bonus_part,
+            reference=reference,
+            hold_transaction=tx,
+        )
+    except IntegrityError as exc:
+        # The same idempotency key for another reference, posted at the same moment (the unique indexes
+        # refuse the second); this function's atomic block rolls everything of it back.
         raise DomainError("This order has already been paid.") from exc
 
 
@@ -86,16 +102,17 @@ def _attached_referral(user_id, at, referrals):
     return None
 
 
-def _sale_legs(*, hold, seller, sold_cents, sold_main_cents, acc, now, referrals):
+def _sale_legs(*, hold, seller, sold_cents, sold_main_cents, escrow, now, referrals):
     """P3 + P7: `sold_cents` of the hold goes to the seller (their share) and the platform (the rest); referral
     partners of the buyer and of the seller (rules.REFERRAL_*_BASIS_POINTS) are paid from the platform's share, counted on the
-    money that came from the buyer's main part. Returns (legs, commissions to record)."""
+    money that came from the buyer's main part. Legs name accounts by `_lock` key (`escrow`: the hold's escrow
+    row). Returns (legs, commissions to record)."""
     if sold_cents == 0:
         return [], []
     seller_cents = rules.seller_share_cents(sold_cents)
-    platform = acc.system(Kind.PLATFORM)
+    platform = system_key(Kind.PLATFORM, hold.reference)
     platform_cents = sold_cents - seller_cents
-    legs = [(acc.system(Kind.ESCROW), -sold_cents), (acc.of(seller, Kind.USER_MAIN), seller_cents)]
+    legs = [(escrow, -sold_cents), (user_key(seller, Kind.USER_MAIN), seller_cents)]
     commissions = []
     for person, kind, basis_points in (
         (hold.buyer_id, ReferralCommission.Kind.PURCHASE, rules.REFERRAL_PURCHASE_BASIS_POINTS),
@@ -109,7 +126,7 @@ def _sale_legs(*, hold, seller, sold_cents, sold_main_cents, acc, now, referrals
             continue
         cents = min(cents, platform_cents)
         platform_cents -= cents
-        legs.append((acc.of(referral.partner, Kind.USER_MAIN), cents))
+        legs.append((user_key(referral.partner_id, Kind.USER_MAIN), cents))
         commissions.append((referral, kind, sold_main_cents, cents))
     legs.append((platform, platform_cents))
     return legs, commissions
@@ -142,15 +159,16 @@ def _resolve_many(items):
     """Resolve holds exactly once: `items` = [(hold, status, seller or None, refund_cents), ...]; returns the
     resolution transactions in the same order. A retry of the same operation (same status, seller and refund)
     returns the same transaction; any other operation on a resolved hold raises DomainError (and nothing of the
-    batch is written). Locks: the holds in primary-key order, then the accounts in primary-key order."""
+    batch is written). Locks: the holds in primary-key order, then the accounts in primary-key order (one
+    query); the money leaves the escrow shard the hold credited."""
     now = timezone.now()
     sellers = {seller.pk: seller for _, _, seller, _ in items if seller is not None}
     buyer_ids = {hold.buyer_id for hold, _, _, _ in items}
     referrals = list(Referral.objects.filter(referred_id__in=buyer_ids | set(sellers)).select_related("partner"))
-    acc = _ensure_accounts(*buyer_ids, *sellers, *[r.partner_id for r in referrals])
     holds = {
         h.pk: h
         for h in EscrowHold.objects.select_for_update(of=("self",))
+        .annotate(escrow_account_id=credited_system_account("hold_transaction_id"))
         .filter(pk__in=[hold.pk for hold, _, _, _ in items])
         .order_by("pk")
     }
@@ -171,22 +189,22 @@ def _resolve_many(items):
             raise DomainError("The buyer cannot be paid as the seller of their own order.")
         if not 0 <= refund_cents <= hold.amount_cents:
             raise DomainError(f"The refund must be between $0.00 and {format_cents(hold.amount_cents)}.")
-        escrow = acc.system(Kind.ESCROW)
+        escrow = hold.escrow_account_id
         # Refunds give the bonus part back first (it was spent first), then the main part: promo money never
         # turns into withdrawable money.
         bonus_back = min(refund_cents, hold.bonus_cents)
         main_back = refund_cents - bonus_back
         legs = []
         if bonus_back:
-            legs += [(escrow, -bonus_back), (acc.of(hold.buyer_id, Kind.USER_BONUS), bonus_back)]
+            legs += [(escrow, -bonus_back), (user_key(hold.buyer_id, Kind.USER_BONUS), bonus_back)]
         if main_back:
-            legs += [(escrow, -main_back), (acc.of(hold.buyer_id, Kind.USER_MAIN), main_back)]
+            legs += [(escrow, -main_back), (user_key(hold.buyer_id, Kind.USER_MAIN), main_back)]
         sale_legs, commissions = _sale_legs(
             hold=hold,
             seller=seller,
             sold_cents=hold.amount_cents - refund_cents,
             sold_main_cents=hold.main_cents - main_back,
-            acc=acc,
+            escrow=escrow,
             now=now,
             referrals=referrals,
         )
@@ -205,7 +223,15 @@ def _resolve_many(items):
         hold.status, hold.seller, hold.refund_cents, hold.resolved_at = status, seller, refund_cents, now
         done[hold.pk] = None
         todo.append((hold, commissions))
-    posted = _post_many(postings) if postings else []
+    posted = []
+    if postings:
+        keyed = [key for posting in postings for key, _ in posting["legs"]]
+        acc = _lock([k for k in keyed if not isinstance(k, int)], pks=[k for k in keyed if isinstance(k, int)])
+        for posting in postings:
+            posting["legs"] = [(acc.account(key), cents) for key, cents in posting["legs"]]
+        # No idempotency look-up: every posted hold was held under its row lock, so its resolution key
+        # ("escrow:<hold>:resolve", written together with the status) is unused.
+        posted = _post_many(postings, locked=acc, check_existing=False)
     for (hold, _commissions), (tx, _) in zip(todo, posted, strict=True):
         hold.resolution_transaction = tx
         done[hold.pk] = tx

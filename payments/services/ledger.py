@@ -1,21 +1,28 @@
 """The ledger's accounts and its one posting primitive (P9, DESIGN: Money). This is the only module that writes
 ledger entries and account balances.
 
-`_post` / `_post_many` lock the accounts involved in primary-key order, refuse to take a user account below
-zero, write the entries, update the cached balances in one UPDATE, and return the existing transaction when an
-idempotency key was used before.
+`_lock` fetches and locks every account a posting needs in ONE query (creating missing ones first, before any
+account lock is held); `_post` / `_post_many` refuse to take an account that may not go negative below zero,
+write the transactions, the entries and the cached balances with one statement each, and return the existing
+transaction when an idempotency key was used before.
+
+System accounts are sharded (rules.SYSTEM_ACCOUNT_SHARDS rows per kind): a posting credits the shard chosen
+by a stable hash of its reference, so two orders rarely wait on the same row; money leaves escrow and payouts
+from the very row it entered (the caller finds it from the crediting entry), so no shard goes below zero.
 
 Locks are always taken in the same order: first the domain row (hold, withdrawal, top-up), then the ledger
 accounts in primary-key order, so two transactions never wait on each other in a cycle."""
 
+import zlib
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Func, OuterRef, Q, Subquery, Sum
 
 from common.db import update_from_values
 from common.errors import DomainError
 
+from .. import rules
 from ..models import LedgerAccount, LedgerEntry, LedgerTransaction
 
 Kind = LedgerAccount.Kind
@@ -31,9 +38,30 @@ def _check_amount(amount_cents, what="The amount"):
         raise DomainError(f"{what} must be more than zero.")
 
 
-def system_account(kind):
-    account, _ = LedgerAccount.objects.get_or_create(owner=None, kind=kind)
+def shard_of(reference):
+    """The system-account shard of a reference: crc32, the same in every process (Python's hash() is not)."""
+    return zlib.crc32(str(reference).encode()) % rules.SYSTEM_ACCOUNT_SHARDS
+
+
+def user_key(user, kind):
+    """The key of a person's account (`user`: a User or its id) for `_lock`."""
+    return (getattr(user, "pk", user), kind, 0)
+
+
+def system_key(kind, reference):
+    """The key of the system account's shard that postings for `reference` use."""
+    return (None, kind, shard_of(reference))
+
+
+def system_account(kind, shard=0):
+    """One shard of a system account (tests and scripts that post by hand); balances: `system_balance`."""
+    account, _ = LedgerAccount.objects.get_or_create(owner=None, kind=kind, shard=shard)
     return account
+
+
+def system_balance(kind):
+    """A system account's balance: the sum of its shards."""
+    return LedgerAccount.objects.filter(owner=None, kind=kind).aggregate(t=Sum("balance_cents"))["t"] or 0
 
 
 def user_account(user, kind):
@@ -42,46 +70,102 @@ def user_account(user, kind):
 
 
 class Accounts(dict):
-    """{(owner id or None, kind): LedgerAccount} for a few people and every system account."""
+    """Locked accounts: {(owner id or None, kind, shard): LedgerAccount}, and `rows` {pk: LedgerAccount} (also
+    the rows locked by primary key)."""
+
+    def __init__(self, rows):
+        self.rows = {a.pk: a for a in rows}
+        super().__init__(((a.owner_id, a.kind, a.shard), a) for a in self.rows.values())
 
     def of(self, user, kind):
         """`user` is a User or its id."""
-        return self[(getattr(user, "pk", user), kind)]
+        return self[user_key(user, kind)]
 
-    def system(self, kind):
-        return self[(None, kind)]
+    def system(self, kind, reference):
+        return self[system_key(kind, reference)]
+
+    def account(self, key):
+        """By key tuple or by primary key."""
+        return self.rows[key] if isinstance(key, int) else self[key]
 
 
-SYSTEM_KINDS = [k for k in Kind.values if k not in LedgerAccount.USER_KINDS]
+def _key_order(key):
+    """One order for every INSERT of accounts, so two creating transactions never wait on each other in a cycle."""
+    owner_id, kind, shard = key
+    return (owner_id is not None, owner_id or 0, kind, shard)
 
 
-def _ensure_accounts(*users):
-    """(`users`: User objects or ids.) Every account a posting may touch, in one query, creating missing ones. Called BEFORE any row lock is
-    taken: an INSERT that waits on another transaction's uncommitted twin while holding account locks is how
-    deadlocks start (the PostgreSQL concurrency tests found exactly that)."""
-    ids = {getattr(u, "pk", u) for u in users if u is not None}
+def _keys_q(keys):
+    people, system = defaultdict(list), defaultdict(list)
+    for owner_id, kind, shard in keys:
+        if owner_id is None:
+            system[kind].append(shard)
+        else:
+            people[owner_id].append(kind)
+    q = Q(pk__in=[])
+    for owner_id, kinds in people.items():
+        q |= Q(owner_id=owner_id, kind__in=kinds)
+    for kind, shards in system.items():
+        q |= Q(owner__isnull=True, kind=kind, shard__in=shards)
+    return q
 
-    def fetch():
-        rows = LedgerAccount.objects.filter(Q(owner__isnull=True) | Q(owner_id__in=ids))
-        return Accounts({(a.owner_id, a.kind): a for a in rows})
 
-    found = fetch()
-    wanted = [(None, k) for k in SYSTEM_KINDS] + [(pk, k) for pk in ids for k in LedgerAccount.USER_KINDS]
-    missing = [key for key in wanted if key not in found]
-    if missing:
-        for owner_id, kind in missing:
-            LedgerAccount.objects.get_or_create(owner_id=owner_id, kind=kind)
-        found = fetch()
-    return found
+def _lock(keys=(), pks=()):
+    """Fetch and lock, in ONE query and in primary-key order, the accounts named by `keys` (user_key /
+    system_key tuples) and by primary key (`pks`, rows known to exist). Returns Accounts.
+
+    The query locks nothing unless every keyed account exists (a count of them in the same statement): a
+    missing one is created first, holding no account lock, and the query runs again. Creating while holding
+    account locks is how deadlocks start (an INSERT waiting on another transaction's uncommitted twin, which
+    waits on a row we hold)."""
+    keys = sorted(set(keys), key=_key_order)
+    pks = sorted(set(pks))
+    wanted = _keys_q(keys)
+    query = LedgerAccount.objects.select_for_update().filter(wanted | Q(pk__in=pks)).order_by("pk")
+    if keys:
+        found = (
+            LedgerAccount.objects.filter(wanted).order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+        )
+        query = query.alias(found=Subquery(found)).filter(found=len(keys))
+    rows = list(query)
+    if keys and not rows:
+        # A person gets both parts at once, as pages expect (main and bonus exist together).
+        create = set(keys) | {
+            user_key(o, kind) for o, _, _ in keys if o is not None for kind in LedgerAccount.USER_KINDS
+        }
+        LedgerAccount.objects.bulk_create(
+            [
+                LedgerAccount(owner_id=owner_id, kind=kind, shard=shard)
+                for owner_id, kind, shard in sorted(create, key=_key_order)
+            ],
+            ignore_conflicts=True,
+        )
+        rows = list(query.all())
+        if not rows:
+            raise RuntimeError(f"ledger accounts {keys} could not be created")
+    return Accounts(rows)
+
+
+def credited_system_account(transaction_field):
+    """For `.annotate()`: the system account a transaction (the row's `transaction_field`) credited — the
+    escrow shard of a hold, the payouts shard of a withdrawal request — so its money leaves from that row."""
+    return Subquery(
+        LedgerEntry.objects.filter(
+            transaction_id=OuterRef(transaction_field), amount_cents__gt=0, account__owner__isnull=True
+        )
+        .order_by("pk")
+        .values("account_id")[:1]
+    )
 
 
 def _lock_accounts(accounts):
-    """Lock the accounts' rows in primary-key order; return {pk: fresh row}."""
+    """Lock the given account rows in primary-key order; return {pk: fresh row} (postings whose legs name
+    account objects that were not locked by `_lock`)."""
     ids = sorted({a.pk for a in accounts})
     return {a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
 
 
-def _post(*, kind, reference, idempotency_key, legs, memo="", locked=None):
+def _post(*, kind, reference, idempotency_key, legs, memo="", locked=None, check_existing=True):
     """The one posting primitive, for one transaction. `legs` = [(account, signed cents), ...] summing to zero.
 
     Returns (transaction, created). A repeated idempotency key returns the existing transaction and changes
@@ -94,15 +178,18 @@ def _post(*, kind, reference, idempotency_key, legs, memo="", locked=None):
         "legs": legs,
         "memo": memo,
     }
-    return _post_many([posting], locked=locked)[0]
+    return _post_many([posting], locked=locked, check_existing=check_existing)[0]
 
 
-def _post_many(postings, *, locked=None):
+def _post_many(postings, *, locked=None, check_existing=True):
     """The posting primitive itself, for one transaction or a batch (sweeps resolving hundreds of holds):
-    one lock of every account involved, in primary-key order, one idempotency look-up, one INSERT of the
-    transactions, one of the entries and one UPDATE of the balances. Each posting is a dict with kind,
-    reference, idempotency_key, legs and memo; returns [(transaction, created), ...] in the same order. All or
-    nothing: any refused posting raises and the caller's transaction rolls back."""
+    one lock of every account involved, in primary-key order (none when `locked`, from `_lock`, covers them),
+    one idempotency look-up, one INSERT of the transactions, one of the entries and one UPDATE of the balances.
+    Each posting is a dict with kind, reference, idempotency_key, legs and memo; returns [(transaction,
+    created), ...] in the same order. All or nothing: any refused posting raises and the caller's transaction
+    rolls back. `check_existing=False` skips the idempotency look-up when the caller has proved, under its
+    locks, that none of the keys was used (a held hold has no resolution yet); a key used anyway still fails
+    on the unique index, never posts twice."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("_post must run inside transaction.atomic")
     prepared = []
@@ -124,10 +211,14 @@ def _post_many(postings, *, locked=None):
     if len(set(keys)) != len(keys):
         raise ValueError("one idempotency key twice in a batch")
     needed = {pk for _, totals in prepared for pk in totals}
+    if isinstance(locked, Accounts):
+        locked = locked.rows
     if locked is None or not needed <= set(locked):
         locked = _lock_accounts(accounts[pk] for pk in needed)
     # Checked under the locks: a concurrent twin with the same key has committed by now (or never will).
-    existing = {t.idempotency_key: t for t in LedgerTransaction.objects.filter(idempotency_key__in=keys)}
+    existing = {}
+    if check_existing:
+        existing = {t.idempotency_key: t for t in LedgerTransaction.objects.filter(idempotency_key__in=keys)}
     balances = {pk: locked[pk].balance_cents for pk in needed}
     new = []
     for posting, totals in prepared:

@@ -6,7 +6,7 @@ from django.utils import timezone
 from common.errors import DomainError
 
 from ..models import PromoCode, PromoRedemption
-from .ledger import Kind, TxKind, _ensure_accounts, _post
+from .ledger import Kind, TxKind, _lock, _post, system_key, user_key
 
 
 @transaction.atomic
@@ -15,7 +15,6 @@ def promo_redeem(*, user, code):
     typed = (code or "").strip().upper()
     if not typed:
         raise DomainError("Type a promo code.", field="code")
-    acc = _ensure_accounts(user)
     promo = PromoCode.objects.select_for_update().filter(code=typed).first()
     now = timezone.now()
     if promo is None or not promo.is_active:
@@ -28,15 +27,18 @@ def promo_redeem(*, user, code):
         raise DomainError("You have already used this promo code.", field="code")
     if promo.max_redemptions is not None and promo.times_redeemed >= promo.max_redemptions:
         raise DomainError("This promo code has been used up.", field="code")
+    reference = f"promo:{promo.code}"
+    acc = _lock([system_key(Kind.PROMO, reference), user_key(user, Kind.USER_BONUS)])
     tx, _ = _post(
         kind=TxKind.PROMO_REDEEM,
-        reference=f"promo:{promo.code}",
+        reference=reference,
         idempotency_key=f"promo:{promo.pk}:{user.pk}",
         legs=[
-            (acc.system(Kind.PROMO), -promo.amount_cents),
+            (acc.system(Kind.PROMO, reference), -promo.amount_cents),
             (acc.of(user, Kind.USER_BONUS), promo.amount_cents),
         ],
         memo=promo.code,
+        locked=acc,
     )
     promo.times_redeemed += 1
     promo.save(update_fields=["times_redeemed"])

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 import stripe
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +19,7 @@ from common.redirects import safe_next
 
 from .. import rules, stripe_client
 from ..models import StripeEvent, TopUp
-from .ledger import Kind, TxKind, _check_amount, _ensure_accounts, _post
+from .ledger import Kind, TxKind, _check_amount, _lock, _post, system_key, user_key
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +47,18 @@ def _check_topup_amount(amount_cents):
 
 def _topup_credit(topup, *, card_fingerprint="", card_last4=""):
     """Credit a locked, not yet credited top-up: Stripe clearing → the user's main part."""
-    acc = _ensure_accounts(topup.user)
+    reference = f"topup:{topup.pk}"
+    acc = _lock([system_key(Kind.STRIPE_CLEARING, reference), user_key(topup.user_id, Kind.USER_MAIN)])
     tx, _ = _post(
         kind=TxKind.TOPUP,
-        reference=f"topup:{topup.pk}",
+        reference=reference,
         idempotency_key=f"topup:{topup.pk}",
         legs=[
-            (acc.system(Kind.STRIPE_CLEARING), -topup.amount_cents),
-            (acc.of(topup.user, Kind.USER_MAIN), topup.amount_cents),
+            (acc.system(Kind.STRIPE_CLEARING, reference), -topup.amount_cents),
+            (acc.of(topup.user_id, Kind.USER_MAIN), topup.amount_cents),
         ],
         memo="Test mode" if topup.is_test else (f"Card •••• {card_last4}" if card_last4 else "Card"),
+        locked=acc,
     )
     topup.status = TopUp.Status.CREDITED
     topup.credited_at = timezone.now()
@@ -80,7 +81,6 @@ def balance_fund(*, user, amount_cents, card_fingerprint="", card_last4=""):
     created paid and credited at once to the main part. Without a card it is a test-mode top-up; with one
     (`card_fingerprint`, `card_last4`) it is card money (P5). No mode switch or P1 limit is checked."""
     _check_amount(amount_cents)
-    _ensure_accounts(user)
     topup = TopUp.objects.create(user=user, amount_cents=amount_cents, is_test=not card_fingerprint)
     _topup_credit(topup, card_fingerprint=card_fingerprint, card_last4=card_last4)
     return topup
@@ -162,8 +162,6 @@ def stripe_webhook_handle(*, payload, signature):
     card = ("", "")
     if wants_credit and not StripeEvent.objects.filter(event_id=event_id).exists():
         card = stripe_client.card_of_payment_intent(session.get("payment_intent"))  # outside the transaction
-    owner_id = str((session.get("metadata") or {}).get("user_id", ""))
-    _ensure_accounts(*(get_user_model().objects.filter(pk=owner_id) if owner_id.isdigit() else []))
     with transaction.atomic():
         try:
             with transaction.atomic():

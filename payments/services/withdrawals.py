@@ -22,10 +22,13 @@ from .ledger import (
     Kind,
     TxKind,
     _check_amount,
-    _ensure_accounts,
-    _lock_accounts,
+    _lock,
     _post,
+    _post_many,
     _transaction_rereference,
+    credited_system_account,
+    system_key,
+    user_key,
 )
 
 
@@ -87,10 +90,11 @@ def withdrawal_request(*, user, amount_cents):
     cards = selectors.topup_cards(user)
     if cards and details.card_fingerprint not in cards:
         raise DomainError("Money added by card can only be withdrawn to that card. Update your payout card.")
-    acc = _ensure_accounts(user)
-    main, payouts_account = acc.of(user, Kind.USER_MAIN), acc.system(Kind.PAYOUTS)
-    locked = _lock_accounts([main, payouts_account])
-    main_cents = locked[main.pk].balance_cents
+    # The payouts shard by person: any shard would do, the money leaves later from the row it entered.
+    shard_reference = f"user:{user.pk}"
+    acc = _lock([user_key(user, Kind.USER_MAIN), system_key(Kind.PAYOUTS, shard_reference)])
+    main, payouts_account = acc.of(user, Kind.USER_MAIN), acc.system(Kind.PAYOUTS, shard_reference)
+    main_cents = main.balance_cents
     recent_card = selectors.recent_card_money_cents(user)
     withdrawable = selectors.withdrawable_from(main_cents, recent_card)
     if amount_cents > withdrawable:
@@ -112,7 +116,7 @@ def withdrawal_request(*, user, amount_cents):
         idempotency_key=f"withdrawal:{user.pk}:{uuid.uuid4().hex}",
         legs=[(main, -amount_cents), (payouts_account, amount_cents)],
         memo=f"To card •••• {details.card_last4}",
-        locked=locked,
+        locked=acc,
     )
     withdrawal = Withdrawal.objects.create(
         user=user,
@@ -127,7 +131,13 @@ def withdrawal_request(*, user, amount_cents):
 
 
 def _locked_withdrawal(withdrawal):
-    return Withdrawal.objects.select_for_update(of=("self",)).select_related("user").get(pk=withdrawal.pk)
+    """The withdrawal, locked, with `payouts_account_id`: the payouts shard its request credited."""
+    return (
+        Withdrawal.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .annotate(payouts_account_id=credited_system_account("request_transaction_id"))
+        .get(pk=withdrawal.pk)
+    )
 
 
 @transaction.atomic
@@ -156,19 +166,20 @@ def withdrawal_reject(*, withdrawal, staff_user, reason):
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Write the reason for the user.")
-    acc = _ensure_accounts(withdrawal.user)
     withdrawal = _locked_withdrawal(withdrawal)
     if withdrawal.status not in (Withdrawal.Status.REQUESTED, Withdrawal.Status.APPROVED):
         raise DomainError(f"This request is already {withdrawal.get_status_display().lower()}.")
+    acc = _lock([user_key(withdrawal.user_id, Kind.USER_MAIN)], pks=[withdrawal.payouts_account_id])
     tx, _ = _post(
         kind=TxKind.WITHDRAWAL_REJECT,
         reference=f"withdrawal:{withdrawal.pk}",
         idempotency_key=f"withdrawal:{withdrawal.pk}:resolve",
         legs=[
-            (acc.system(Kind.PAYOUTS), -withdrawal.amount_cents),
-            (acc.of(withdrawal.user, Kind.USER_MAIN), withdrawal.amount_cents),
+            (acc.account(withdrawal.payouts_account_id), -withdrawal.amount_cents),
+            (acc.of(withdrawal.user_id, Kind.USER_MAIN), withdrawal.amount_cents),
         ],
         memo=reason[:200],
+        locked=acc,
     )
     withdrawal.status = Withdrawal.Status.REJECTED
     withdrawal.decided_at = timezone.now()
@@ -195,9 +206,9 @@ def payout_batch_run(*, now=None, force=False):
     None when there is nothing to pay (or it is not a payout day)."""
     if not force and not selectors.payout_day(now):
         return None
-    acc = _ensure_accounts()
     due = list(
         Withdrawal.objects.select_for_update(skip_locked=True)
+        .annotate(payouts_account_id=credited_system_account("request_transaction_id"))
         .filter(status=Withdrawal.Status.APPROVED, batch__isnull=True)
         .order_by("pk")
     )
@@ -205,21 +216,31 @@ def payout_batch_run(*, now=None, force=False):
         return None
     provider = payouts.get_provider()
     batch = PayoutBatch.objects.create(provider=provider.name)
-    payouts_account = acc.system(Kind.PAYOUTS)
-    clearing = acc.system(Kind.STRIPE_CLEARING)
-    platform = acc.system(Kind.PLATFORM)
-    paid_at = timezone.now()
+    references = {w.pk: f"withdrawal:{w.pk}" for w in due}
+    acc = _lock(
+        [system_key(kind, ref) for ref in references.values() for kind in (Kind.STRIPE_CLEARING, Kind.PLATFORM)],
+        pks=[w.payouts_account_id for w in due],
+    )
+    postings = []
     for withdrawal in due:
-        legs = [(payouts_account, -withdrawal.amount_cents), (clearing, withdrawal.payout_cents)]
+        ref = references[withdrawal.pk]
+        legs = [
+            (acc.account(withdrawal.payouts_account_id), -withdrawal.amount_cents),
+            (acc.system(Kind.STRIPE_CLEARING, ref), withdrawal.payout_cents),
+        ]
         if withdrawal.fee_cents:
-            legs.append((platform, withdrawal.fee_cents))
-        tx, _ = _post(
-            kind=TxKind.WITHDRAWAL_PAYOUT,
-            reference=f"withdrawal:{withdrawal.pk}",
-            idempotency_key=f"withdrawal:{withdrawal.pk}:resolve",
-            legs=legs,
-            memo=f"Batch #{batch.pk}",
+            legs.append((acc.system(Kind.PLATFORM, ref), withdrawal.fee_cents))
+        postings.append(
+            {
+                "kind": TxKind.WITHDRAWAL_PAYOUT,
+                "reference": ref,
+                "idempotency_key": f"{ref}:resolve",
+                "legs": legs,
+                "memo": f"Batch #{batch.pk}",
+            }
         )
+    paid_at = timezone.now()
+    for withdrawal, (tx, _) in zip(due, _post_many(postings, locked=acc), strict=True):
         withdrawal.status = Withdrawal.Status.PAID
         withdrawal.batch = batch
         withdrawal.paid_at = paid_at

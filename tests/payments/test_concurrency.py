@@ -140,7 +140,7 @@ def test_p4_two_payout_runs_at_once_never_pay_a_request_twice(user, other_user):
     race(*[(lambda: services.payout_batch_run(force=True))] * 4)
     assert Withdrawal.objects.filter(status="paid").count() == 2
     assert sum(PayoutBatch.objects.values_list("count", flat=True)) == 2
-    assert services.system_account(LedgerAccount.Kind.PAYOUTS).balance_cents == 0
+    assert services.system_balance(LedgerAccount.Kind.PAYOUTS) == 0
     assert ledger_problems() == []
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def system_balance(kind):
-    return services.system_account(kind).balance_cents
+    return services.system_balance(kind)
 
 
 def hold(user, cents, ref="order:1", key="k1"):

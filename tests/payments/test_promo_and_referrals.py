@@ -133,7 +133,7 @@ def test_p7_partner_earns_3_5_percent_of_purchases_and_2_5_percent_of_sales(user
     assert balance_of(buyers_partner).main_cents == 350
     assert balance_of(sellers_partner).main_cents == 250
     assert balance_of(seller).main_cents == 8000  # the seller's 80 % is untouched
-    assert services.system_account(LedgerAccount.Kind.PLATFORM).balance_cents == 2000 - 600
+    assert services.system_balance(LedgerAccount.Kind.PLATFORM) == 2000 - 600
     assert ReferralCommission.objects.count() == 2
     assert ledger_problems() == []
 

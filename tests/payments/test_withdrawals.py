@@ -49,7 +49,7 @@ def test_p4_withdrawal_request_moves_main_money_to_pending_payouts(user):
     w = services.withdrawal_request(user=user, amount_cents=2000)
     assert (w.amount_cents, w.fee_cents, w.payout_cents, w.status) == (2000, 90, 1910, "requested")
     assert balance_of(user).main_cents == 3000
-    assert services.system_account(LedgerAccount.Kind.PAYOUTS).balance_cents == 2000
+    assert services.system_balance(LedgerAccount.Kind.PAYOUTS) == 2000
     assert ledger_problems() == []
 
 
@@ -230,8 +230,8 @@ def test_p4_approved_requests_are_paid_in_a_batch_on_monday_wednesday_friday(use
     for w in (w1, w2, w3):
         w.refresh_from_db()
     assert (w1.status, w2.status, w3.status) == ("paid", "paid", "requested")
-    assert services.system_account(LedgerAccount.Kind.PLATFORM).balance_cents == 90 + 45
-    assert services.system_account(LedgerAccount.Kind.PAYOUTS).balance_cents == 1000
+    assert services.system_balance(LedgerAccount.Kind.PLATFORM) == 90 + 45
+    assert services.system_balance(LedgerAccount.Kind.PAYOUTS) == 1000
     assert ledger_problems() == []
 
 
