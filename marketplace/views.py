@@ -40,14 +40,20 @@ def _query_string(request, drop=("page",)):
 
 @require_safe
 def home(request):
-    kworks = selectors.home_popular()
+    def popular():
+        kworks = selectors.home_popular()
+        if not kworks:
+            return ""
+        return render_to_string(
+            "marketplace/partials/grid.html", {"kworks": kworks, "hearts_deferred": True}, request=request
+        )
+
     return render(
         request,
         "marketplace/home.html",
         {
-            "popular": kworks,
+            "popular_html": caching.cached_grid(request, weekend=selectors.is_weekend_window(), render=popular),
             "categories": selectors.categories_tree(),
-            "favourite_ids": selectors.favourite_ids(user=request.user, kworks=kworks),
         },
     )
 
