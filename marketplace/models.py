@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from common.money import format_cents
 from common.storage import PrivateStorage, random_name
 from payments.rules import seller_share_cents
 
@@ -66,7 +67,7 @@ class PackagePricePoint(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.category} · {self.get_tier_display()} · {self.price_cents / 100:.2f}"
+        return f"{self.category} · {self.get_tier_display()} · {format_cents(self.price_cents)}"
 
 
 class Attribute(models.Model):

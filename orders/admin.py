@@ -2,8 +2,10 @@
 cancellation requests and chat inline, and one action: cancel with refund for prohibited content (C7)."""
 
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 
 from common.admin import StaffAdmin, StaffTabularInline, admin_action_run
+from common.money import format_cents
 
 from . import services
 from .models import CancellationRequest, Delivery, Order, OrderEvent, OrderLine, OrderMessage
@@ -65,7 +67,40 @@ class OrderAdmin(StaffAdmin):
     show_full_result_count = False
 
     def readonly_names(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+        # The Kwork as the buyer saw it is shown in words and dollars, not as its stored JSON.
+        return [
+            "kwork_as_ordered" if field.name == "kwork_snapshot" else field.name
+            for field in self.model._meta.fields
+        ]
+
+    @admin.display(description="Kwork as ordered")
+    def kwork_as_ordered(self, obj):
+        snapshot = obj.kwork_snapshot or {}
+        if not snapshot:
+            return "—"
+        days = snapshot.get("lead_time_days") or 0
+        rows = [
+            ("Title", snapshot.get("title", "")),
+            ("Price of one unit", format_cents(snapshot.get("price_cents"))),
+            ("Package", (snapshot.get("package") or "").capitalize() or "—"),
+            ("Lead time", f"{days} day{'s' if days != 1 else ''}"),
+            ("Volume of one unit", snapshot.get("volume", "")),
+            ("Description", snapshot.get("description", "")),
+            ("Instructions for the buyer", snapshot.get("instructions", "") or "—"),
+        ]
+        lines = format_html_join(
+            "",
+            "<li>{} × {} — {}</li>",
+            (
+                (line.get("title", ""), line.get("quantity", 1), format_cents(line.get("amount_cents")))
+                for line in snapshot.get("lines", [])
+            ),
+        )
+        return format_html(
+            '<dl class="kwork-as-ordered">{}<dt>Lines</dt><dd><ul>{}</ul></dd></dl>',
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows),
+            lines,
+        )
 
     def has_add_permission(self, request):
         return False
