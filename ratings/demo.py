@@ -118,6 +118,46 @@ def _feedback(order, positive, text):
 
 
 def seed(log):
+    _seed_feedback(log)
+    _seed_portfolio(log)
+
+
+# Results of sergio's most ordered Kwork (the one the feedback above is about).
+PORTFOLIO = {
+    "sergio": [
+        "Tea shop site: mobile menu fixed",
+        "Bakery site: broken layout repaired",
+        "Yoga studio: contact form works again",
+        "Bike shop: checkout page fixed",
+    ]
+}
+
+
+def _seed_portfolio(log):
+    """C14: results of completed orders whose buyers allowed it, shown on the Kwork page and the seller's page."""
+    from django.utils.text import slugify
+
+    from marketplace.demo import gallery_png
+    from marketplace.models import PortfolioItem
+    from orders.models import Order
+
+    for username, names in PORTFOLIO.items():
+        seller = User.objects.filter(username=username).first()
+        if seller is None or PortfolioItem.objects.filter(seller=seller).exists():
+            continue
+        kwork = _kwork(seller, "logo")
+        orders = Order.objects.filter(kwork=kwork, status=Order.Status.COMPLETED, portfolio_consent__isnull=True)
+        added = 0
+        for order, name in zip(orders.order_by("pk"), names, strict=False):
+            order_services.order_portfolio_consent_set(order=order, buyer=order.buyer, consent=True)
+            upload = gallery_png(name, added + 6)
+            upload.name = f"{slugify(name)}.png"
+            order_services.order_portfolio_upload(order=order, seller=seller, upload=upload)
+            added += 1
+        log(f"ratings: {added} portfolio items on {seller.username}'s Kwork “{kwork.title}”")
+
+
+def _seed_feedback(log):
     sergio = User.objects.filter(username="sergio").first()
     nina = User.objects.filter(username="nina").first()
     maria = User.objects.filter(username="maria").first()

@@ -26,6 +26,7 @@ def counts():
         DeletionRequest.objects.count(),
         TopUp.objects.count(),
         Kwork.objects.filter(pending_changes__isnull=False).count(),
+        Kwork.objects.filter(portfolio_items__isnull=False).count(),
     )
 
 
@@ -49,6 +50,11 @@ def test_demo_data_fills_the_money_and_moderation_queues_once():
     assert withdrawal_locked_until(people["nina"]) is not None  # changed today
     edited = Kwork.objects.get(pending_changes__isnull=False)
     assert edited.status == Kwork.Status.ACTIVE and edited.review_requested_at is not None
+    # C14: sergio's most ordered Kwork shows results its buyers allowed, and stays listed (C11(a)).
+    from marketplace.models import PortfolioItem
+
+    items = PortfolioItem.objects.filter(seller=people["sergio"])
+    assert items.count() == 4 and not items[0].kwork.portfolio_paused
     assert ledger_problems() == []
     before = counts()
     call_command("seed_demo", stdout=io.StringIO())
