@@ -30,6 +30,20 @@ class RequestLogMiddleware:
         return response
 
 
+class OneLinePerRequest(logging.Filter):
+    """On the console handler: the line above already records every request, so Django's own words about a 4xx
+    (django.request's "Not Found", a 403 with its traceback, django.security's 400s) and runserver's access line
+    are not written a second time. A 5xx keeps Django's error and its traceback: that one needs reading."""
+
+    def filter(self, record):
+        if not record.name.startswith("django."):
+            return True
+        status = getattr(record, "status_code", None)
+        if status is None:
+            return True
+        return record.name != "django.server" and status >= 500
+
+
 def _user_id(request):
     user = getattr(request, "user", None)
     # A user nobody looked at is not loaded just for the log line (no extra query).

@@ -296,9 +296,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     # gigly.request: one line per request (common.requestlog); gigly.sweeps: one per timer sweep (orders.tasks).
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Django's own lines about the same request are left out (OneLinePerRequest), except a 5xx's traceback.
+    "filters": {"one_line_per_request": {"()": "common.requestlog.OneLinePerRequest"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_per_request"]}
+    },
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's default config gives "django" a console handler of its own under DEBUG: with ours on the root,
+        # `make run` printed each of its lines twice.
+        "django": {"handlers": [], "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},  # its 4xx warnings (a 403 with a traceback) repeat gigly.request
+        # runserver's access log, through our handler (and its filter) instead of its own
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
