@@ -356,11 +356,13 @@ class SqliteBackend:
             return Ranked.none()
         if order is not None:
             return Ranked(total, _sliced(matching.order_by(*order)))
-        listed_sql, listed_params = queryset.order_by().values("pk").query.sql_with_params()
-        # Only the ORM's own compiled SQL is pasted in; every value is a parameter.
+        # The filters are checked per matching row (EXISTS on the primary key): `IN (listed)` would make SQLite
+        # read every listed Kwork first. Only the ORM's own compiled SQL is pasted in; values are parameters.
+        this_row = queryset.order_by().filter(pk=RawSQL("k.id", ())).values("pk")
+        listed_sql, listed_params = this_row.query.sql_with_params()
         sql = (
             "SELECT k.id FROM marketplace_kwork_fts JOIN marketplace_kwork k ON k.id = marketplace_kwork_fts.rowid "  # noqa: S608
-            f"WHERE marketplace_kwork_fts MATCH %s AND k.id IN ({listed_sql}) "
+            f"WHERE marketplace_kwork_fts MATCH %s AND EXISTS ({listed_sql}) "
             "ORDER BY k.top_rated DESC, bm25(marketplace_kwork_fts, %s, %s, %s), k.id DESC LIMIT %s OFFSET %s"
         )
 
