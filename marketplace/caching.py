@@ -157,8 +157,8 @@ def _hearts(request):
 
 def cards_html(kworks, *, request, favourite_ids=frozenset(), hearts_deferred=False):
     """The cards of a grid: fragments fetched in one round trip, the missing ones rendered and stored in
-    one more, then the person's hearts put in (or, `hearts_deferred`, a marker per card for hearts_apply).
-    `kworks` come from selectors' card querysets."""
+    one more, then the person's hearts put in (their `favourite_ids`; None: looked up, one query) or, with
+    `hearts_deferred`, a marker per card for hearts_apply. `kworks` come from selectors' card querysets."""
     kworks = list(kworks)
     if not kworks:
         return mark_safe("")

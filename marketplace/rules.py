@@ -83,6 +83,7 @@ SEARCH_CORRECTED_WORDS_MAX = 8  # words of one query the typo correction looks a
 SEARCH_TERM_MIN_LENGTH = 3  # words of the typo vocabulary (shorter ones are too ambiguous to correct)
 SEARCH_TERM_MAX_LENGTH = 100  # = SearchTerm.word's max_length
 HOME_POPULAR_COUNT = 12
+SELLER_PAGE_KWORKS = 24  # A9: Kworks on sale shown on the seller's public page
 KWORK_VIEW_ONCE_SECONDS = 3600  # a Kwork page view counts once per visitor per hour (conversion)
 # Category and search result grids, the same for everyone (hearts are put in per person; marketplace/caching.py).
 # Their key carries the catalogue version, which every change of a listing or of what a card shows bumps; so

@@ -272,6 +272,13 @@ def home_popular():
     return list(_cards(queryset)[: rules.HOME_POPULAR_COUNT])
 
 
+def seller_kworks(*, seller):
+    """A9: the seller's Kworks on sale, for their public page (the catalogue's order), at most
+    SELLER_PAGE_KWORKS of them; the Kwork after the last says there are more."""
+    queryset = listed_kworks().filter(seller=seller).order_by(*SORTS["relevance"][1])
+    return list(_cards(queryset)[: rules.SELLER_PAGE_KWORKS + 1])
+
+
 def kwork_for_page(*, pk, user):
     """The Kwork page: approved Kworks (active or paused) for everyone; drafts and waiting ones only for their
     seller and staff."""

@@ -8,7 +8,7 @@ import pytest
 from django.test.signals import template_rendered
 from django.urls import reverse
 
-from marketplace import caching, services
+from marketplace import caching, rules, services
 from marketplace.models import Kwork
 from marketplace.services.stats import kwork_figures_sync_many
 from tests.factories import UserFactory, verified
@@ -218,3 +218,44 @@ def test_card_key_changes_with_each_value_the_card_shows(subcategory):
     kwork.seller.display_name = "Zed"  # the initials
     assert caching.card_key(kwork, url) != before
     assert caching.card_key(kwork, url + "x") != caching.card_key(kwork, url)
+
+
+def test_a9_seller_page_shows_their_kworks_on_sale_as_cards(client, seller, subcategory, monkeypatch):
+    on_sale = KworkFactory(seller=seller, category=subcategory, title="I will draw a logo on the seller page")
+    paused = KworkFactory(seller=seller, category=subcategory, title="I will be paused and not shown")
+    services.kwork_pause(seller=seller, kwork=paused)
+    KworkFactory(category=subcategory, title="I will belong to someone else")
+    buyer = verified(UserFactory())
+    services.favourite_toggle(user=buyer, kwork_id=on_sale.pk)
+    url = reverse("accounts:profile", args=[seller.username])
+
+    html = client.get(url).text
+    assert _card(html, on_sale.title) is not None
+    assert _card(html, paused.title) is None and "I will belong to someone else" not in html
+    client.force_login(buyer)
+    assert 'aria-pressed="true"' in _card(client.get(url).text, on_sale.title)
+
+    monkeypatch.setattr("marketplace.rules.SELLER_PAGE_KWORKS", 1)
+    KworkFactory(seller=seller, category=subcategory, top_rated=True, title="I will be the best of this seller")
+    html = client.get(url).text
+    assert html.count('data-testid="kwork-card"') == 1 and "the best first" in html
+    assert _card(html, "I will be the best of this seller") is not None
+
+
+def test_a9_seller_page_queries_do_not_grow_with_kworks(client, subcategory):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(verified(UserFactory()))
+    counts = []
+    for n in (1, 30):
+        seller = verified(UserFactory())
+        for i in range(n):
+            KworkFactory(seller=seller, category=subcategory, title=f"I will write text number {i}")
+        url = reverse("accounts:profile", args=[seller.username])
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(url).text
+        assert html.count('data-testid="kwork-card"') == min(n, rules.SELLER_PAGE_KWORKS)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
