@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ["LOG_LEVEL"] = "WARNING"  # this process's own test-client requests (gunicorn logs at INFO to a file)
 
 SEARCHES = [
     "logo",
@@ -194,6 +195,18 @@ def wait_for(port, seconds=30):
     raise SystemExit(f"gunicorn did not answer on 127.0.0.1:{port}")
 
 
+def warm_up(port, urls, cookie):
+    """Every URL once, anonymous and logged in: the measured run sees warm caches (grids, cards, sessions),
+    as a site in steady use does; --no-grid-cache measures grids assembled from the cached cards."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    for kind, kind_urls in urls.items():
+        for url in kind_urls:
+            headers = {"Host": "127.0.0.1", "Cookie": cookie} if kind.endswith("user") else {"Host": "127.0.0.1"}
+            conn.request("GET", url, headers=headers)
+            conn.getresponse().read()
+    conn.close()
+
+
 def bench_sessions(clients, listed_ids):
     """One bench buyer per client, logged in through the session backend gunicorn reads (the same database);
     each with favourites among the most visible Kworks. Returns the Cookie headers."""
@@ -331,13 +344,13 @@ def main():
             "warning",
         ],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.floor_settings"},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.floor_settings", "LOG_LEVEL": "INFO"},
         stdout=server_log,
         stderr=subprocess.STDOUT,
     )
     try:
         wait_for(args.port)
-        run_load(args.port, urls, cookies, 60, 60)  # warm-up: connections, caches
+        warm_up(args.port, urls, cookies[0])
         load_start = load_text()
         results, errors, wall = run_load(args.port, urls, cookies, args.requests, args.max_seconds)
         load_end = load_text()
