@@ -83,6 +83,8 @@ SEARCH_CORRECTED_WORDS_MAX = 8  # words of one query the typo correction looks a
 SEARCH_TERM_MIN_LENGTH = 3  # words of the typo vocabulary (shorter ones are too ambiguous to correct)
 SEARCH_TERM_MAX_LENGTH = 100  # = SearchTerm.word's max_length
 HOME_POPULAR_COUNT = 12
+# The home page reads this many times HOME_POPULAR_COUNT ranked Kworks to show one per seller first.
+HOME_POPULAR_CANDIDATES = 4
 SELLER_PAGE_KWORKS = 24  # A9: Kworks on sale shown on the seller's public page
 KWORK_VIEW_ONCE_SECONDS = 3600  # a Kwork page view counts once per visitor per hour (conversion)
 # Category and search result grids, the same for everyone (hearts are put in per person; marketplace/caching.py).

@@ -266,10 +266,17 @@ def kwork_search(*, query, filters=None, page_number=1):
 def home_popular():
     """C12: the most popular Kworks of the highest-rated sellers: seller responsibility, Kwork rating and
     conversion (fields kept by the ratings app), one Kwork per seller first."""
-    queryset = listed_kworks().order_by(
+    ranked = listed_kworks().order_by(
         "-seller_responsibility", "-seller_rating", "-rating", "-conversion", "-orders_count", "-id"
-    )  # the kwork_listed_popular index, walked in order
-    return list(_cards(queryset)[: rules.HOME_POPULAR_COUNT])
+    )  # the kwork_listed_popular index, walked in order, a bounded number of rows
+    candidates = ranked.values_list("id", "seller_id")[: rules.HOME_POPULAR_COUNT * rules.HOME_POPULAR_CANDIDATES]
+    sellers, first, rest = set(), [], []
+    for pk, seller_id in candidates:
+        (rest if seller_id in sellers else first).append(pk)
+        sellers.add(seller_id)
+    ids = (first + rest)[: rules.HOME_POPULAR_COUNT]
+    cards = {kwork.pk: kwork for kwork in _cards(Kwork.objects.filter(pk__in=ids))}
+    return [cards[pk] for pk in ids if pk in cards]
 
 
 def seller_kworks(*, seller):
