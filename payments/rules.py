@@ -46,11 +46,6 @@ TOPUP_MIN_CENTS = 100
 TOPUP_MAX_CENTS = 1_000_000
 CURRENCY = "usd"
 
-# P9 ledger: each system account (escrow, platform revenue, Stripe clearing, payouts, promotions) is split into
-# this many rows, picked by a stable hash of the posting's reference, so that two orders' postings rarely lock
-# the same row. Changing it is safe: money leaves escrow and payouts from the row it entered.
-SYSTEM_ACCOUNT_SHARDS = 16
-
 # Page sizes.
 STATEMENT_PAGE_SIZE = 25
 BACKOFFICE_PAGE_SIZE = 25
@@ -58,12 +53,18 @@ REFERRAL_COMMISSIONS_PAGE_SIZE = 25
 WITHDRAWALS_SHOWN = 20  # the user's latest requests on the withdraw page
 PAYOUT_BATCHES_SHOWN = 10  # the latest batches on the back-office page
 STATEMENT_CSV_CHUNK = 500  # rows read per query while streaming the statement CSV
+# A statement of at most this many entries downloads at once (seconds of work at most); a longer one is
+# written to a file by a Celery task and offered when ready, instead of holding a web worker.
+STATEMENT_CSV_DIRECT_MAX_ROWS = 5_000
+STATEMENT_EXPORT_WAIT_SECONDS = 15 * 60  # a file not ready after this is taken as failed (ask again)
+STATEMENT_EXPORT_POLL_SECONDS = 2  # how often the page asks whether the file is ready
 
 # Rate limits of the money forms (POSTs per client, common.ratelimit syntax).
 RATE_PROMO = "10/m"
 RATE_TOPUP = "10/m"
 RATE_WITHDRAW = "10/m"
 RATE_PAYOUT_DETAILS = "5/h"
+RATE_STATEMENT_EXPORT = "6/h"
 
 
 def test_topup_enabled():

@@ -7,6 +7,10 @@ app_name = "payments"
 urlpatterns = [
     path("balance/", views.balance, name="balance"),
     path("balance/statement.csv", views.statement_csv, name="statement_csv"),
+    path("balance/statement/file/", views.statement_export, name="statement_export"),
+    path(
+        "balance/statement/file/<str:token>.csv", views.statement_export_download, name="statement_export_download"
+    ),
     path("balance/add/", views.topup, name="topup"),
     path("balance/add/test/", views.topup_test, name="topup_test"),
     path("balance/add/<int:pk>/return/", views.topup_return, name="topup_return"),

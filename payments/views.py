@@ -22,11 +22,12 @@ from accounts.roles import support_required
 from common.backoffice import decide, status_queue
 from common.csv import csv_response, csv_streaming_response
 from common.errors import DomainError
+from common.files import file_response
 from common.money import format_cents
 from common.ratelimit import ratelimit
 from common.redirects import next_from, redirect_back
 
-from . import rules, selectors, services
+from . import exports, rules, selectors, services
 from .forms import PayoutDetailsForm, PromoForm, RejectForm, TopUpForm, WithdrawalForm
 from .models import Withdrawal
 
@@ -62,25 +63,66 @@ def balance(request):
 
 
 def _balance_page(request, promo_form=None):
-    page = Paginator(selectors.statement_entries(user=request.user), rules.STATEMENT_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    page.object_list = selectors.statement_page_annotate(user=request.user, entries=list(page.object_list))
+    user = request.user
+    balance = selectors.balance_of(user)
+    accounts = selectors.statement_accounts(user)
     return render(
         request,
         "payments/balance.html",
         {
-            "balance": selectors.balance_of(request.user),
-            "page": page,
+            "balance": balance,
+            "availability": _availability(user, balance),
+            "statement": selectors.statement_page(user=user, cursor=request.GET.get("cursor"), accounts=accounts),
+            "csv_direct": selectors.statement_size_at_most(
+                user, rules.STATEMENT_CSV_DIRECT_MAX_ROWS, accounts=accounts
+            ),
+            "export": exports.status_of(user),
             "promo_form": promo_form or PromoForm(),
         },
     )
 
 
+def _availability(user, balance, *, details=None, email_confirmed=None):
+    if details is None:
+        details = selectors.payout_details_current(user)
+    if email_confirmed is None:
+        email_confirmed = account_selectors.has_confirmed_email(user)
+    return selectors.withdrawal_availability(user, balance, details=details, email_confirmed=email_confirmed)
+
+
 @login_required
 @require_safe
 def statement_csv(request):
+    """A short statement downloads at once; a long one would hold this worker for seconds to minutes, so it
+    is sent to the file the balance page prepares in the background."""
+    if not selectors.statement_size_at_most(request.user, rules.STATEMENT_CSV_DIRECT_MAX_ROWS):
+        messages.info(
+            request, "Your statement is long: prepare it as a file below, and download it when it is ready."
+        )
+        return redirect(reverse("payments:balance") + "#statement-file")
     return csv_streaming_response(selectors.statement_csv_rows(user=request.user), filename="gigly-statement.csv")
+
+
+@login_required
+@ratelimit("statement_export", rate=rules.RATE_STATEMENT_EXPORT)
+def statement_export(request):
+    """The statement as a file built by a Celery task: POST asks for it, GET (polled by htmx while it is
+    being prepared) says how it is going."""
+    if request.method == "POST":
+        exports.start(request.user)
+        if not request.htmx:
+            return redirect(reverse("payments:balance") + "#statement-file")
+    elif request.method not in ("GET", "HEAD"):
+        return HttpResponse(status=405)
+    return render(request, "payments/partials/statement_export.html", {"export": exports.status_of(request.user)})
+
+
+@login_required
+@require_safe
+def statement_export_download(request, token):
+    """The owner's prepared file. The stored name is built from the person asking, so nobody else's file
+    can be named (another person's link is a 404 for everyone but its owner, staff included)."""
+    return file_response(exports.file_of(request.user, token), filename="gigly-statement.csv")
 
 
 @login_required
@@ -214,18 +256,20 @@ def _withdraw_context(request, *, form=None, details_form=None):
     user = request.user
     cards = selectors.topup_cards(user)
     bal = selectors.balance_of(user)
+    details = selectors.payout_details_current(user)
+    email_confirmed = account_selectors.has_confirmed_email(user)
     return {
         "form": form or WithdrawalForm(),
         "details_form": details_form or PayoutDetailsForm(cards=cards),
         "balance": bal,
-        "details": selectors.payout_details_current(user),
-        "locked_until": account_selectors.withdrawal_locked_until(user),
+        "availability": _availability(user, bal, details=details, email_confirmed=email_confirmed),
+        "details": details,
         "card_money_on": selectors.card_money_available_on(user),
         "recent_card_cents": selectors.recent_card_money_cents(user),
         "min_cents": rules.withdrawal_min_cents(),
         "fee_percent": rules.card_fee_percent(),
         "withdrawals": selectors.withdrawals_for(user=user)[: rules.WITHDRAWALS_SHOWN],
-        "email_confirmed": account_selectors.has_confirmed_email(user),
+        "email_confirmed": email_confirmed,
     }
 
 
