@@ -266,9 +266,12 @@ def chat_poll(*, user, pk, after):
     a party, as for the page."""
     if user is None or not user.is_authenticated:
         raise Http404("No such order.")
-    pending = CancellationRequest.objects.filter(order=OuterRef("pk"), status=CancellationRequest.Status.PENDING)
+    pending = CancellationRequest.objects.filter(
+        order=OuterRef("pk"), status=CancellationRequest.Status.PENDING
+    ).order_by()  # at most one (a unique partial index): no sort
     row = (
         Order.objects.filter(Q(buyer=user) | Q(seller=user), pk=pk)
+        .order_by()
         .annotate(
             pending_pk=Subquery(pending.values("pk")[:1]),
             has_new=Exists(OrderMessage.objects.filter(order=OuterRef("pk"), pk__gt=after)),
