@@ -18,7 +18,7 @@ moderation applying changes, bulk generators) and `vocabulary_refresh()` from th
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import DatabaseError, connection, transaction
@@ -84,11 +84,44 @@ class Query:
     def __bool__(self):
         return bool(self.groups)
 
-    @classmethod
-    def all_of(cls, words):
-        """Every word required (the typo correction's words)."""
-        clauses = tuple(clause for clause in (_clause(word) for word in words) if clause)
-        return cls((clauses,) if clauses else ())
+    def text(self):
+        """The query written back in its own language (what the page shows after a typo correction)."""
+
+        def written(clause):
+            text = f'"{clause.text}"' if " " in clause.text else clause.text
+            return ("-" if clause.negated else "") + text + ("*" if clause.prefix else "")
+
+        return " or ".join(" ".join(written(clause) for clause in group) for group in self.groups)
+
+    def typo_words(self):
+        """The words the typo correction looks at: those of wanted clauses (not exclusions, not prefixes), letters
+        and digits only, long enough to correct, at most SEARCH_CORRECTED_WORDS_MAX."""
+        words = []
+        for group in self.groups:
+            for clause in group:
+                if not (clause.negated or clause.prefix):
+                    words += [w for w in _WORD.findall(clause.text) if len(w) >= rules.SEARCH_TERM_MIN_LENGTH]
+        return list(dict.fromkeys(words))[: rules.SEARCH_CORRECTED_WORDS_MAX]
+
+    def corrected(self, closest):
+        """This query with each typo word replaced by its closest vocabulary word (`closest`: {word: word});
+        None when one of them has no close word, or when nothing changes."""
+        words = self.typo_words()
+        if not words or not all(word in closest for word in words):
+            return None
+
+        def fix(clause):
+            if clause.negated or clause.prefix:
+                return clause
+            # A vocabulary word is cleaned like typed words (it may hold punctuation, e.g. `node.js`).
+            fixed = _clause(_WORD.sub(lambda m: closest.get(m.group(0), m.group(0)), clause.text))
+            return replace(clause, text=fixed.text) if fixed else None
+
+        groups = tuple(tuple(fix(clause) for clause in group) for group in self.groups)
+        if any(clause is None for group in groups for clause in group):
+            return None  # a word was "corrected" into a stop word
+        corrected = Query(groups)
+        return corrected if corrected != self else None
 
 
 def _words(text):
@@ -138,13 +171,6 @@ def parse(text):
             current.append(clause)
     close()
     return Query(tuple(groups))
-
-
-def typo_words(text):
-    """The words of a query the typo correction looks at: letters and digits only, long enough to correct, at
-    most SEARCH_CORRECTED_WORDS_MAX."""
-    words = [word for word in _WORD.findall((text or "").lower()) if len(word) >= rules.SEARCH_TERM_MIN_LENGTH]
-    return words[: rules.SEARCH_CORRECTED_WORDS_MAX]
 
 
 # --- what a search returns -------------------------------------------------------------------------------------

@@ -224,24 +224,25 @@ def catalogue_page(*, category, filters, attributes, page_number=1):
 
 
 def corrected_query(query):
-    """C12 typos: each word of the query replaced by the most similar word of the vocabulary of listed Kworks
-    (pg_trgm's word similarity reaching SEARCH_TRIGRAM_THRESHOLD, the closest winning; one query on either
-    database, see search_backends). Returns the corrected words, or None when a word has no close match."""
-    words = search_backends.typo_words(query)
-    if not words:
-        return None
-    best = search_backends.current().similar_words(words)
-    corrected = [best.get(word) for word in words]
-    return corrected if all(corrected) else None
+    """C12 typos: the query with each wanted word replaced by the most similar word of the vocabulary of listed
+    Kworks (pg_trgm's word similarity reaching SEARCH_TRIGRAM_THRESHOLD, the closest winning; one query on
+    either database, see search_backends), written back as text; None when a word has no close match."""
+    corrected = _corrected(search_backends.current(), search_backends.parse(query))
+    return corrected.text() if corrected else None
+
+
+def _corrected(backend, parsed):
+    words = parsed.typo_words()
+    return parsed.corrected(backend.similar_words(words)) if words else None
 
 
 def kwork_search(*, query, filters=None, page_number=1):
     """C12: keyword search ranked by relevance, the same on PostgreSQL and SQLite (marketplace/search_backends).
 
     Relevance puts Top Rated Kworks first, then the text rank (title above volume above description). When
-    nothing matches (a typo), each word is replaced by the closest word of the catalogue's vocabulary
-    (`corrected_query`) and the search runs again; the page says "showing results for …". The page is cut on
-    the ranked id list, then only its cards are loaded."""
+    nothing matches (a typo), each wanted word is replaced by the closest word of the catalogue's vocabulary
+    and the search runs again; the page says "showing results for …". The page is cut on the ranked id list,
+    then only its cards are loaded."""
     query = (query or "").replace("\x00", "").strip()[: rules.SEARCH_QUERY_MAX_LENGTH]
     filters = filters or CatalogueFilters()
     backend = search_backends.current()
@@ -249,17 +250,14 @@ def kwork_search(*, query, filters=None, page_number=1):
     listed = apply_filters(listed_kworks(), filters)
     order = None if filters.sort == "relevance" else SORTS[filters.sort][1]
     ranked = backend.search(listed, parsed, order) if parsed else search_backends.Ranked.none()
-    corrected = None
-    if not ranked.total and query:
-        corrected = corrected_query(query)
-        retry = search_backends.Query.all_of(corrected or ())
-        if retry:
-            ranked = backend.search(listed, retry, order)
+    corrected = _corrected(backend, parsed) if parsed and not ranked.total else None
+    if corrected:
+        ranked = backend.search(listed, corrected, order)
     page = Paginator(ranked, rules.SEARCH_PAGE_SIZE).get_page(page_number)
     ids = list(page.object_list)
     cards = {kwork.pk: kwork for kwork in _cards(Kwork.objects.filter(pk__in=ids))} if ids else {}
     page.object_list = [cards[pk] for pk in ids if pk in cards]
-    page.corrected = " ".join(corrected) if corrected and ranked.total else None
+    page.corrected = corrected.text() if corrected and ranked.total else None
     return page
 
 

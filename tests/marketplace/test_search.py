@@ -22,7 +22,7 @@ def test_c12_typo_correction_applies_the_named_trigram_threshold():
     # "logomania" is similar enough at PostgreSQL's default (0.3) but not at the named threshold.
     assert 0.3 <= similarity < rules.SEARCH_TRIGRAM_THRESHOLD
     assert word_similarity < rules.SEARCH_TRIGRAM_THRESHOLD <= close
-    assert selectors.corrected_query("plugn") == ["plugin"]
+    assert selectors.corrected_query("plugn") == "plugin"
     assert selectors.corrected_query("logomania") is None
 
 

@@ -152,7 +152,25 @@ def test_c12_typo_correction_applies_the_named_threshold():
     # "logomania" shares "logo" but not enough of itself: word similarity 0.4, under the threshold.
     assert search_backends.word_similarity("logomania", "logo") < rules.SEARCH_TRIGRAM_THRESHOLD
     assert selectors.corrected_query("logomania") is None
-    assert selectors.corrected_query("logo") == ["logo"]
+    assert selectors.corrected_query("lgo") is None  # two trigrams of four in common with "logo": too far
+    assert selectors.corrected_query("logo") is None  # nothing to correct
+    assert selectors.corrected_query("loggo") == "logo"
+
+
+def test_c12_typo_correction_keeps_exclusions_phrases_and_prefixes():
+    logo = _kwork("I will design a minimalist logo")
+    _kwork("I will design a print banner")
+    services.search_terms_refresh()
+    page = selectors.kwork_search(query="desing -print")
+    assert page.corrected == "design -print"
+    assert [k.title for k in page.object_list] == [logo.title]
+    page = selectors.kwork_search(query='"minimalist logp"')
+    assert page.corrected == '"minimalist logo"'
+    assert [k.title for k in page.object_list] == [logo.title]
+    page = selectors.kwork_search(query="-logo")  # only an exclusion: nothing searched, nothing "corrected"
+    assert page.corrected is None and list(page.object_list) == []
+    page = selectors.kwork_search(query="desing logp*")  # a prefix is what was typed, not a typo
+    assert page.corrected is None and list(page.object_list) == []
 
 
 def test_c12_the_page_says_what_it_searched_instead(client):
