@@ -126,7 +126,14 @@ class PackageInline(StaffTabularInline):
 class RejectActionForm(RejectForm):
     """The reason a moderator picks when rejecting from the list (prohibited topics ready to choose)."""
 
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+    # No reason is chosen in advance: a rejection sent without looking must not say "Adult content".
+    reason = forms.ChoiceField(choices=[("", "Choose a reason…"), *Kwork.RejectReason.choices])
+    note = forms.CharField(
+        label="Note to the seller",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Required with “Other”.",
+    )
 
 
 def _kworks(count):
@@ -165,8 +172,9 @@ def _reject(modeladmin, request, queryset, cancel_url=""):
         form_class=RejectActionForm,
         title="Reject with a reason",
         intro=(
-            "Reject these Kworks. The seller sees the reason on the Kwork and in a notification. For an approved "
-            "Kwork only the proposed changes are rejected; the approved version stays on sale."
+            ("Reject this Kwork." if queryset.count() == 1 else "Reject these Kworks.")
+            + " The seller sees the reason on the Kwork and in a notification. For an approved Kwork only the "
+            "proposed changes are rejected; the approved version stays on sale."
         ),
         item_label=lambda kwork: f"{kwork.title} — {kwork.seller.username}",
         submit_label="Reject",
@@ -218,6 +226,10 @@ class KworkAdminBase(StaffAdmin):
                     "approve_url": reverse(self._url_name("approve"), args=[original.pk]),
                     "reject_url": reverse(self._url_name("reject"), args=[original.pk]),
                     "kind": self.kind(original),
+                    # Nothing here is edited: the moderator decides with the buttons above the fields.
+                    "show_save": False,
+                    "show_save_and_continue": False,
+                    "show_save_and_add_another": False,
                 }
             )
         return super().render_change_form(request, context, *args, **kwargs)

@@ -48,6 +48,14 @@ def word_diff(before, after):
     return mark_safe("".join(old) or "—"), mark_safe("".join(new) or "—")  # noqa: S308 (every piece escaped)
 
 
+def mark_del(html):
+    return mark_safe(f"<del>{html}</del>")  # noqa: S308 (escaped by _plain)
+
+
+def mark_ins(html):
+    return mark_safe(f"<ins>{html}</ins>")  # noqa: S308 (escaped by _plain)
+
+
 def _plain(value):
     return escape(value) if value not in (None, "") else "—"
 
@@ -89,7 +97,7 @@ def pending_changes_diff(kwork):
 
     def plain(label, old, new):
         if old != new:
-            rows.append(DiffRow(label, _plain(old), _plain(new)))
+            rows.append(DiffRow(label, mark_del(_plain(old)), mark_ins(_plain(new))))
 
     def text(label, old, new):
         if (old or "") != (new or ""):

@@ -24,7 +24,8 @@ class ReadOnlyAdmin(StaffAdmin):
 
 
 class RemoveForm(forms.Form):
-    reason = forms.ChoiceField(choices=Feedback.RemovalReason.choices)
+    # No reason is chosen in advance: the staff member picks the one the removal is recorded with.
+    reason = forms.ChoiceField(choices=[("", "Choose a reason…"), *Feedback.RemovalReason.choices])
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
 
 

@@ -82,6 +82,7 @@ def test_c7_reject_from_the_change_page_needs_a_reason(client, moderator, seller
     form = client.get(reject)
     assert form.status_code == 200 and 'name="reason"' in form.text
     assert f'href="{_change(kwork)}"' in form.text  # "Cancel" goes back to the Kwork
+    assert re.search(r'<option value="" selected>Choose a reason…</option>', form.text)  # none chosen for you
 
     refused = client.post(reject, {"apply": "1", "reason": "", "note": ""})
     assert refused.status_code == 200 and "This field is required." in refused.text
@@ -136,7 +137,7 @@ def test_c7_pending_changes_show_as_a_before_after_table(client, moderator, sell
     table = page[page.index('data-testid="pending-diff"') : page.index("</table>", page.index("pending-diff"))]
     rows = re.findall(r'<th scope="row">([^<]+)</th>', table)
     assert rows == ["Title", "Description", "Price", "Extra options"]  # changed fields only
-    assert "<td>$10.00</td><td>$25.00</td>" in table
+    assert "<td><del>$10.00</del></td><td><ins>$25.00</ins></td>" in table
     assert "website<del> for your business</del></td>" in table and "<ins>faster </ins>WordPress" in table
     assert "<del>five</del>" in table and "<ins>seven</ins>" in table
     assert "&lt;b&gt;pages&lt;/b&gt;" in table and "<b>pages" not in table  # the seller's text is escaped
