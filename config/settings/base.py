@@ -264,7 +264,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport (no outside server).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
-    _queue_dir = BASE_DIR / "var" / "celery"
+    _queue_dir = Path(env("CELERY_FILESYSTEM_DIR", str(BASE_DIR / "var" / "celery")))
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
@@ -272,6 +272,8 @@ if not REDIS_URL:
         "processed_folder": str(_queue_dir / "processed"),
         "store_processed": False,
     }
+    # The same transport, stopping within honcho's wait on Ctrl-C (config/broker.py).
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Every task of the site is idempotent, so it is acknowledged only once done and run again if its worker dies.
 CELERY_TASK_IGNORE_RESULT = True
@@ -285,7 +287,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule"))
 # The beat schedule is gathered from each app's schedule.py once Django is ready (config/celery.py).
 
 # Stripe (P1). Without keys (the embedded default) a clearly marked test-mode top-up stands in, only with DEBUG.
