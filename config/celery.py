@@ -55,7 +55,12 @@ def _exit_once_stopped(sender, **kwargs):
     """Sent when the worker has stopped: the pool is joined, unacknowledged messages are given back and the
     connection is closed. What is left is Python tearing down a process with the whole site imported, which took
     two to three seconds on a busy machine, too long for honcho's five-second wait on Ctrl-C (`make run`) and
-    close to a container's stop timeout. Run the exit handlers (logs flushed, temporary folders removed) and end."""
+    close to a container's stop timeout. Run the exit handlers (logs flushed, temporary folders removed) and end.
+    Only the `celery worker` program: a worker embedded in another process (a test's) leaves it running."""
+    from celery.apps.worker import Worker
+
+    if not isinstance(sender, Worker):
+        return
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
