@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from common import dates
 from common.contacts import find_contacts, find_payment_offers
 from common.errors import DomainError
 from common.uploads import validate_attachment
@@ -167,7 +168,7 @@ def _lift(penalty, *, staff, reason, now=None):
     notification_send(
         user=user,
         kind=NotificationKind.ACCOUNT,
-        title=f"{penalty.get_kind_display()} of {penalty.created_at:%d %b %Y} has been lifted",
+        title=f"{penalty.get_kind_display()} of {dates.format_date(penalty.created_at, user)} has been lifted",
         body=reason,
         url=reverse("penalties:mine"),
     )

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from common import dates
 from common.errors import DomainError
 
 from ..models import PromoCode, PromoRedemption
@@ -22,7 +23,9 @@ def promo_redeem(*, user, code):
     if promo.valid_from > now:
         raise DomainError("This promo code is not valid yet.", field="code")
     if promo.valid_until and promo.valid_until <= now:
-        raise DomainError(f"This promo code expired on {promo.valid_until:%d %b %Y}.", field="code")
+        raise DomainError(
+            f"This promo code expired on {dates.format_date(promo.valid_until, user)}.", field="code"
+        )
     if PromoRedemption.objects.filter(code=promo, user=user).exists():
         raise DomainError("You have already used this promo code.", field="code")
     if promo.max_redemptions is not None and promo.times_redeemed >= promo.max_redemptions:

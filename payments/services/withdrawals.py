@@ -102,7 +102,7 @@ def withdrawal_request(*, user, amount_cents):
             available_on = selectors.card_money_available_on(user)
             raise DomainError(
                 f"{format_cents(recent_card)} of your balance was added by card less than a month ago and can be withdrawn "
-                f"from {available_on:%d %b %Y}. You can withdraw {format_cents(withdrawable)} now.",
+                f"from {dates.format_date(available_on, user)}. You can withdraw {format_cents(withdrawable)} now.",
                 field="amount",
             )
         raise DomainError(
