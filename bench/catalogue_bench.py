@@ -182,7 +182,7 @@ def run_load(port, urls, cookies, requests_per_client, max_seconds):
     return results, errors, time.monotonic() - started
 
 
-def wait_for(port, seconds=30):
+def wait_for(port, seconds=120):  # four workers importing Django on a loaded 2-core box take a while
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
