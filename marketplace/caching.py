@@ -90,14 +90,14 @@ def cached_grid(request, *, weekend, render):
     return hearts_apply(html, request=request)
 
 
+CARD_USER_FIELDS = {"username", "display_name", "avatar"}
+
+
 def user_saved(sender, instance, created=False, update_fields=None, **kwargs):
     """A seller's name or avatar shows on their cards: a cached grid must not outlive its change."""
     if created or (update_fields is not None and not CARD_USER_FIELDS & set(update_fields)):
         return  # new people have no cards; last_seen_at, last_login and the like do not show on cards
     catalogue_changed()
-
-
-CARD_USER_FIELDS = {"username", "display_name", "avatar"}
 
 
 def id_url(name):
