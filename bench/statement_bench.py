@@ -81,16 +81,6 @@ def person(name):
     return user
 
 
-def median_ms(fn, repeat):
-    fn()  # warm: connection, caches, plans
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
 small, big = person("small"), person("big")
 fillers = [person(f"filler{i}") for i in range(args.fillers)]
 filled = LedgerEntry.objects.count() >= args.entries
@@ -192,39 +182,59 @@ def explain(queryset):
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def select_one():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
+def interleaved_medians(fns, repeat):
+    """Median ms of each function, run in turns (one of each per round), so that the machine's load, which
+    others change all the time, weighs on all of them alike."""
+    for fn in fns.values():
+        fn()  # warm: connection, caches, plans
+    times = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - start) * 1000)
+    return {name: statistics.median(found) for name, found in times.items()}
 
 
-# The floor: one round trip to PostgreSQL from this process, measured now (it moves with the machine's load).
-floor_ms = median_ms(select_one, args.repeat * 4)
-client = Client()
-results = []
-for user in (small, big):
-    client.force_login(user)
-    count = LedgerEntry.objects.filter(account__owner=user).count()
-    first = selectors.statement_page(user=user)
-    cursor = first.older
-    for _ in range(40):  # 40 pages deep (or as deep as it goes)
+def deep_cursor(user, pages=40):
+    cursor = selectors.statement_page(user=user).older
+    for _ in range(pages):  # 40 pages deep (or as deep as it goes)
         page = selectors.statement_page(user=user, cursor=cursor)
         if not page.older:
             break
         cursor = page.older
-    deep_cursor = cursor
-    results.append(
-        {
-            "who": user.username,
-            "entries": count,
-            "first page": median_ms(lambda u=user: selectors.statement_page(user=u), args.repeat),
-            "page 41": median_ms(
-                lambda u=user, c=deep_cursor: selectors.statement_page(user=u, cursor=c), args.repeat
-            ),
-            "/balance/": median_ms(lambda: client.get("/balance/"), max(10, args.repeat // 5)),
-            "old query": median_ms(lambda u=user: old_page(u), max(5, args.repeat // 10)),
-        }
-    )
+    return cursor
+
+
+clients = {}
+for user in (small, big):
+    clients[user.username] = Client()
+    clients[user.username].force_login(user)
+account_pk = LedgerAccount.objects.order_by("pk").values_list("pk", flat=True).first()
+deep = {user.username: deep_cursor(user) for user in (small, big)}
+fns = {
+    # The floor: the cheapest ORM query (one row by primary key), measured in the same rounds.
+    "floor": lambda: LedgerAccount.objects.filter(pk=account_pk).values_list("balance_cents", flat=True).first(),
+}
+for user in (small, big):
+    name = user.username
+    fns[f"{name} first page"] = lambda u=user: selectors.statement_page(user=u)
+    fns[f"{name} page 41"] = lambda u=user, c=deep[name]: selectors.statement_page(user=u, cursor=c)
+    fns[f"{name} /balance/"] = lambda c=clients[name]: c.get("/balance/")
+medians = interleaved_medians(fns, args.repeat)
+old_medians = interleaved_medians({user.username: (lambda u=user: old_page(u)) for user in (small, big)}, 5)
+floor_ms = medians["floor"]
+results = [
+    {
+        "who": user.username,
+        "entries": LedgerEntry.objects.filter(account__owner=user).count(),
+        "first page": medians[f"{user.username} first page"],
+        "page 41": medians[f"{user.username} page 41"],
+        "/balance/": medians[f"{user.username} /balance/"],
+        "old query": old_medians[user.username],
+    }
+    for user in (small, big)
+]
 
 accounts = selectors.statement_accounts(big)
 new_plan_big = explain(selectors._entries_of_queryset(accounts["user_main"], limit=51))
@@ -249,12 +259,10 @@ if lines is None:  # --keep: a file from an earlier run
 load_after = os.getloadavg()
 
 print()
-print(
-    f"ledger entries in all: {total:,}; median of {args.repeat} runs (/balance/: of {max(10, args.repeat // 5)};"
-)
-print(f"old query: of {max(5, args.repeat // 10)}), in-process, PostgreSQL {connection.pg_version // 10000}")
+print(f"ledger entries in all: {total:,}; medians of {args.repeat} interleaved rounds (old query: of 5),")
+print(f"in-process (no HTTP server), PostgreSQL {connection.pg_version // 10000}")
 print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
-print(f"floor (one SELECT 1 round trip): {floor_ms:.2f} ms")
+print(f"floor (one ORM query, one row by primary key, same rounds): {floor_ms:.2f} ms")
 print()
 print(
     "| person | own entries | first page ms | ÷ floor | page 41 ms | /balance/ ms | old query ms | old ÷ new (first page) |"

@@ -400,7 +400,8 @@ def statement_page(*, user, cursor=None, size=None, accounts=None):
         return _older_page(user, accounts, size=size)
     direction, entry_id = position
     if direction == "older":
-        return _older_page(user, accounts, size=size, below=entry_id)
+        page = _older_page(user, accounts, size=size, below=entry_id)
+        return page if page.rows else _older_page(user, accounts, size=size)  # past the oldest: start again
     groups, more, _, _ = _window(accounts.values(), size=size, above=entry_id)
     if not groups or not more:
         return _older_page(user, accounts, size=size)  # nothing newer beyond: that is the first page
