@@ -363,26 +363,28 @@ def main():
     print(f"Kworks in the database: {kworks:,}; gunicorn workers: {args.workers}; clients: {args.clients}")
     print(f"load average: before gunicorn {load_before}; at the start {load_start}; at the end {load_end}")
     print(f"{total} requests in {wall:.1f} s = {total / wall:.0f} req/s; errors: {len(errors)}")
+    floors = {}
     for label, column in (("server time (Server-Timing: in the worker)", 1), ("client time (with queueing)", 0)):
         print(f"{label}:")
-        floor = statistics.median(values[column] for values in results["floor"])
-        print(
-            f"  {'page':<15}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'p50÷floor':>11}  target"
-        )
+        floor = floors[column] = statistics.median(values[column] for values in results["floor"])
+        print(f"  {'page':<15}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'p50÷floor':>11}")
         for kind in KINDS:
             values = [row[column] for row in results[kind]]
-            if not values:
-                continue
-            p50, p95 = statistics.median(values), percentile(values, 95)
-            ratio = p50 / floor
-            verdict = ""
-            if kind not in ("floor", "frame"):
-                verdict = "met" if ratio <= TARGET_RATIO and p95 < TARGET_P95_MS else "NOT met"
-            print(
-                f"  {kind:<15}{len(values):>6}{p50:>9.1f}{p95:>9.1f}{percentile(values, 99):>9.1f}"
-                f"{max(values):>9.1f}{ratio:>11.1f}  {verdict}"
-            )
-    print(f"targets: p50 ≤ {TARGET_RATIO} × floor and p95 < {TARGET_P95_MS} ms")
+            if values:
+                print(
+                    f"  {kind:<15}{len(values):>6}{statistics.median(values):>9.1f}{percentile(values, 95):>9.1f}"
+                    f"{percentile(values, 99):>9.1f}{max(values):>9.1f}{statistics.median(values) / floor:>11.1f}"
+                )
+    # The floor's server time is a fraction of a millisecond (no queries, a tiny template), so the ratio is
+    # taken on client time as issue 14 measured it (both sides queue for the same workers); p95 on server time
+    # as DESIGN.md states it.
+    print(f"verdict (client p50 ≤ {TARGET_RATIO} × client floor p50, server p95 < {TARGET_P95_MS} ms):")
+    for kind in KINDS[2:]:
+        if results[kind]:
+            ratio = statistics.median(row[0] for row in results[kind]) / floors[0]
+            p95 = percentile([row[1] for row in results[kind]], 95)
+            verdict = "met" if ratio <= TARGET_RATIO and p95 < TARGET_P95_MS else "NOT met"
+            print(f"  {kind:<15}{ratio:>6.1f} ×{p95:>9.1f} ms  {verdict}")
     if not args.no_figures:
         queries, search_ms = django_figures(urls)
         print("queries per page ('first' after a catalogue change, 'again' = the same URL once more):")
