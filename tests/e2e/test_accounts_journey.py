@@ -34,7 +34,7 @@ def test_a1_a4_a8_a9_a11_signup_confirm_login_profile_mode_notification(page, sh
     page.check("input[name=is_adult]")
     page.check("input[name=accept_terms]")
     page.click("button:has-text('Create account')")
-    page.wait_for_selector("text=Verify Your Email Address")
+    page.wait_for_selector("text=Confirm your e-mail address")
     shot(page, "verification-sent")
 
     user = User.objects.get(username="olga_writer")

@@ -1,0 +1,56 @@
+"""Issue 13 in a real browser: the sign-up page's script sends the browser's time zone, the account keeps it, and
+the pages show times in it (the settings say where, a deadline says its zone)."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from accounts.models import AccountChange, User
+from tests.factories import verified
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signup_detects_the_browsers_zone_and_pages_show_times_in_it(browser, live_server, shot):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, timezone_id="Asia/Tokyo"
+    )
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    console_errors = []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    try:
+        page.goto("/accounts/signup/")
+        assert page.input_value("input[name=time_zone]") == "Asia/Tokyo"  # filled by static/js/timezone.js
+        page.fill("input[name=email]", "kenji@example.com")
+        page.fill("input[name=username]", "kenji")
+        page.fill("input[name=password1]", "quiet-river-stones-42")
+        page.fill("input[name=password2]", "quiet-river-stones-42")
+        page.check("input[name=is_adult]")
+        page.check("input[name=accept_terms]")
+        shot(page, "signup")
+        page.click("button:has-text('Create account')")
+        page.wait_for_selector("h1:has-text('Confirm your e-mail address')")
+        shot(page, "verification-sent")
+        assert console_errors == []  # no script refused by the Content-Security-Policy
+
+        user = verified(User.objects.get(username="kenji"))
+        assert user.time_zone == "Asia/Tokyo"
+        AccountChange.objects.create(
+            user=user, kind=AccountChange.Kind.EMAIL, created_at=datetime(2026, 12, 3, 22, 54, tzinfo=UTC)
+        )
+
+        page.goto("/accounts/login/")
+        assert page.locator("text=Forgot your password?").count() == 1
+        shot(page, "login")
+        page.fill("input[name=login]", "kenji")
+        page.fill("input[name=password]", "quiet-river-stones-42")
+        page.click("main button:has-text('Log in')")
+        page.wait_for_url(re.compile(r".*/dashboard/$"))
+        page.goto("/account/settings/")
+        assert page.input_value("select[name=time_zone]") == "Asia/Tokyo"
+        # The lock a week after the change, 10 Dec 22:54 UTC, where the person is.
+        assert "locked until 11 Dec 2026, 07:54 JST" in page.locator("main").inner_text()
+        shot(page, "settings")
+    finally:
+        context.close()
