@@ -200,6 +200,7 @@ def test_phone_header_filters_and_order_bar(browser, live_server, demo):
     header_menu_and_search(browser, live_server)
     menu_and_filters_without_javascript(browser, live_server, demo)
     category_results_first_and_filters_in_a_drawer(browser, live_server, demo)
+    chats_send_on_a_phone_without_a_csp_refusal(browser, live_server, demo)
     kwork_order_bar_follows_the_chosen_package(browser, live_server, demo)
 
 
@@ -272,6 +273,27 @@ def category_results_first_and_filters_in_a_drawer(browser, live_server, demo):
         assert page.locator("[data-filter-count]").inner_text() == "2"
         page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
         assert filters.is_visible() and not toggle.is_visible()
+    finally:
+        context.close()
+
+
+def chats_send_on_a_phone_without_a_csp_refusal(browser, live_server, demo):
+    """The inbox thread and the order chat swap their messages in through htmx: nothing it adds is refused."""
+    context, page = open_role(browser, live_server, "buyer", width=WIDTHS["phone"])
+    console_errors = watch_console(page)
+    buyer = dict(demo["buyer"])
+    try:
+        for path, form, sent in (
+            (buyer["conversation"], "#composer", "#thread-list"),
+            (buyer["order"], "#chat form", "#chat"),
+        ):
+            visit(page, path)
+            text = f"Checking the layout on a phone ({path})"
+            page.locator(f"{form} textarea").fill(text)
+            page.locator(f"{form} button[type=submit]").click()
+            page.locator(sent).get_by_text(text).wait_for()
+            assert not sideways_overflow(page)
+            assert not csp_violations(page, console_errors), path
     finally:
         context.close()
 
