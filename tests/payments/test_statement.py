@@ -125,8 +125,8 @@ def test_p8_one_payment_from_both_parts_is_one_row_with_each_part_apart(user_cli
     assert (promo_row.main_after_cents, promo_row.bonus_after_cents) == (3000, 1000)
     html = user_client.get("/balance/").content.decode()
     assert "Main part" in html and "Bonus part" in html
-    assert '<td class="num amount amount-out" data-part="main">−$5.00</td>' in html
-    assert '<td class="num amount amount-out" data-part="bonus">−$10.00</td>' in html
+    assert 'data-part="main" data-label="Main">−$5.00</td>' in html
+    assert 'data-part="bonus" data-label="Bonus">−$10.00</td>' in html
 
 
 def test_p9_balances_after_each_row_match_the_ledger_on_every_page(user, seller):
