@@ -508,9 +508,9 @@ class ModerationQueue(Kwork):
 
 
 class SearchTerm(models.Model):
-    """C12 typo tolerance: the words (lexemes) of listed Kworks, kept by a nightly job from ts_stat. A search
-    that finds nothing is retried with each word replaced by its most similar known word (pg_trgm), as the
-    PostgreSQL manual suggests for spelling correction."""
+    """C12 typo tolerance: the words of listed Kworks as written (not stemmed) with the number of Kworks using
+    each, rebuilt by a beat job (search_backends: ts_stat on PostgreSQL, Python on SQLite). A search that finds
+    nothing is retried with each word replaced by its most similar known word (pg_trgm's measure on both)."""
 
     word = models.CharField(max_length=100, unique=True)
     documents = models.PositiveIntegerField(default=0)
