@@ -1,6 +1,7 @@
-"""C12 search on SQLite, the embedded default of `make run`: the time of one search (count, ranked page of ids,
-the page's cards), over the demo data or over N generated Kworks, against a baseline measured in the same run:
-the substring match SQLite used before FTS5 (`icontains` on title and description, counted and paged the same).
+"""C12 search on SQLite, the embedded default of `make run`, over the demo data or N generated Kworks: the whole
+`kwork_search` (count, ranked page, typo correction, the page's cards) and its FTS5 part (count and the ranked
+ids of the first page), against a baseline measured in the same run: the substring match SQLite used before
+FTS5 (`icontains` on title and description, counted and paged the same way).
 
     .venv/bin/python bench/sqlite_search.py --demo             # a fresh SQLite file with seed_demo's data
     .venv/bin/python bench/sqlite_search.py --count 10000      # a fresh SQLite file with 10,000 generated Kworks
