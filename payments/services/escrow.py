@@ -5,7 +5,7 @@ A retry of the same resolution returns the same ledger transaction (safe for Cel
 resolution of a resolved hold raises DomainError. Batch forms serve the timer sweeps."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 
 from common.db import update_from_values
@@ -164,14 +164,16 @@ def _resolve_many(items):
     now = timezone.now()
     sellers = {seller.pk: seller for _, _, seller, _ in items if seller is not None}
     buyer_ids = {hold.buyer_id for hold, _, _, _ in items}
-    referrals = list(Referral.objects.filter(referred_id__in=buyer_ids | set(sellers)).select_related("partner"))
+    referred = Referral.objects.filter(referred_id__in=buyer_ids | set(sellers))
     holds = {
         h.pk: h
         for h in EscrowHold.objects.select_for_update(of=("self",))
-        .annotate(escrow_account_id=credited_system_account("hold_transaction_id"))
+        .annotate(escrow_account_id=credited_system_account("hold_transaction_id"), referred=Exists(referred))
         .filter(pk__in=[hold.pk for hold, _, _, _ in items])
         .order_by("pk")
     }
+    # Most people were not referred: the referrals are read only when the lock query saw one.
+    referrals = list(referred.select_related("partner")) if any(h.referred for h in holds.values()) else []
     done = {}
     postings = []
     todo = []

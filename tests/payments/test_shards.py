@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import AccountChange
 from payments import rules, services
 from payments.invariants import ledger_problems
-from payments.models import EscrowHold, LedgerAccount, LedgerEntry, Withdrawal
+from payments.models import EscrowHold, LedgerAccount, LedgerEntry, Referral, Withdrawal
 from payments.services.ledger import shard_of
 from tests.factories import UserFactory, in_group, verified
 from tests.support import fund, main_of, platform_cents
@@ -197,7 +197,7 @@ def test_p9_missing_accounts_are_created_on_first_use(user, seller):
 
 
 @pytest.mark.django_db
-def test_p9_a_hold_is_six_statements_and_a_release_seven(user, seller):
+def test_p9_a_hold_is_six_statements_and_a_release_six(user, seller):
     fund(user, 10_000)
     warm = services.escrow_hold(buyer=user, amount_cents=100, reference="order:1", idempotency_key="k1")
     services.escrow_release(hold=warm, seller=seller)  # every account of the two people exists now
@@ -216,10 +216,21 @@ def test_p9_a_hold_is_six_statements_and_a_release_seven(user, seller):
         ["UPDATE", '"payments_ledgeraccount"'],
         ["INSERT", "INTO"],
     ], hold_sql
-    assert len(release_sql) == 7, release_sql
+    # The hold (locked, with its escrow row and whether anyone involved was referred), its accounts (locked),
+    # transaction, entries, balances, the hold's resolution.
+    assert len(release_sql) == 6, release_sql
     if connection.vendor == "postgresql":
         assert "FOR UPDATE" in hold_sql[0]
-        assert sum("FOR UPDATE" in s for s in release_sql) == 2  # the hold, then its accounts
+        assert ["FOR UPDATE" in s for s in release_sql] == [True, True, False, False, False, False]
+    # With a referral partner the referrals are read as well, and the commission written.
+    partner = verified(UserFactory())
+    fund(partner, 100)  # their accounts exist (creating them costs an INSERT and a second lock query)
+    Referral.objects.create(partner=partner, referred=user, activated_at=timezone.now())
+    referred_hold = services.escrow_hold(buyer=user, amount_cents=1000, reference="order:3", idempotency_key="k3")
+    with CaptureQueriesContext(connection) as referred_queries:
+        services.escrow_release(hold=referred_hold, seller=seller)
+    assert len(statements(referred_queries)) == 8, statements(referred_queries)
+    assert main_of(partner) == 100 + 35  # 3.5 % of $10.00
     # Replaying the hold changes nothing and costs no write.
     with CaptureQueriesContext(connection) as again:
         assert services.escrow_hold(buyer=user, amount_cents=1000, reference="order:2", idempotency_key="k2") == h
