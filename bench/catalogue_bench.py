@@ -130,7 +130,7 @@ def percentile(values, pct):
 def run_load(port, urls, cookies, requests_per_client, max_seconds):
     """One thread per session cookie; each request picks a page kind at random (all kinds equally often, so
     the floor is measured under the same load as the pages), then a URL of that kind. Anonymous kinds are sent
-    without the cookie. Returns {kind: [(client ms, server ms), ...]}, errors and the wall time."""
+    without the cookie. Returns {kind: [(client ms, server ms, worker CPU ms), ...]}, errors and the wall time."""
     results = {kind: [] for kind in urls}
     errors = []
     lock = threading.Lock()
@@ -166,8 +166,8 @@ def run_load(port, urls, cookies, requests_per_client, max_seconds):
                 errors.append(f"{kind} {url}: HTTP {status}")
             elif kind.endswith("user") and b">Log out</button>" not in body:
                 errors.append(f"{kind} {url}: not logged in")
-            server_ms = float(timing.partition("dur=")[2] or "nan")
-            local[kind].append((elapsed, server_ms))
+            durations = dict(part.strip().split(";dur=") for part in timing.split(",") if ";dur=" in part)
+            local[kind].append((elapsed, float(durations.get("app", "nan")), float(durations.get("cpu", "nan"))))
         conn.close()
         with lock:
             for kind, values in local.items():
@@ -364,7 +364,11 @@ def main():
     print(f"load average: before gunicorn {load_before}; at the start {load_start}; at the end {load_end}")
     print(f"{total} requests in {wall:.1f} s = {total / wall:.0f} req/s; errors: {len(errors)}")
     floors = {}
-    for label, column in (("server time (Server-Timing: in the worker)", 1), ("client time (with queueing)", 0)):
+    for label, column in (
+        ("server time (Server-Timing: in the worker)", 1),
+        ("client time (with queueing)", 0),
+        ("worker CPU time (Python only; hardly moved by the machine's load)", 2),
+    ):
         print(f"{label}:")
         floor = floors[column] = statistics.median(values[column] for values in results["floor"])
         print(f"  {'page':<15}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'p50÷floor':>11}")
