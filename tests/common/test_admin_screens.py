@@ -52,8 +52,11 @@ def _pages(user):
     model (the admin's own rows: the moderation queue lists only waiting Kworks)."""
     request = RequestFactory().get("/admin/")
     request.user = user
+    yield reverse("admin:index"), set()
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
+        if model_admin.has_add_permission(request):
+            yield reverse(f"admin:{opts.app_label}_{opts.model_name}_add"), set()
         rows = list(model_admin.get_queryset(request).order_by("pk")[:50])
         yield reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), _money_values(rows)
         if rows:

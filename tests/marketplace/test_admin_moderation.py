@@ -151,3 +151,24 @@ def test_c7_new_kwork_page_has_no_diff_but_the_buttons(client, moderator, seller
     page = client.get(_change(kwork)).text
     assert "A new Kwork: check every field" in page and "pending-diff" not in page
     assert "Approve this version" in page
+
+
+def test_c7_change_page_queries_do_not_grow_with_the_changes(client, moderator, seller, kwork_data):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def page_queries(option_count):
+        options = [{"title": f"Extra page {i}", "price_cents": 1000 + i * 100} for i in range(option_count)]
+        kwork = _waiting(seller, kwork_data, title=f"I will build {option_count} pages", options=options)
+        services.kwork_approve(kwork=kwork, moderator=moderator)
+        changed = [{**option, "price_cents": option["price_cents"] + 500} for option in options]
+        services.kwork_update(
+            seller=seller, kwork=kwork, data=kwork_data(price_cents=2000, options=changed), submit=True
+        )
+        client.force_login(moderator)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(_change(kwork)).status_code == 200
+        return len(queries)
+
+    page_queries(2)  # warms the caches a first admin page fills (content types, permissions)
+    assert page_queries(1) == page_queries(8)
