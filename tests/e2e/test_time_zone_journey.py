@@ -52,5 +52,23 @@ def test_signup_detects_the_browsers_zone_and_pages_show_times_in_it(browser, li
         # The lock a week after the change, 10 Dec 22:54 UTC, where the person is.
         assert "locked until 11 Dec 2026, 07:54 JST" in page.locator("main").inner_text()
         shot(page, "settings")
+
+        # The library's account pages speak like the site (sentence case), and keep working.
+        for url, heading in [
+            ("/accounts/password/change/", "Change password"),
+            ("/accounts/2fa/", "Two-factor authentication"),
+            ("/accounts/2fa/totp/activate/", "Set up an authenticator app"),
+        ]:
+            page.goto(url)
+            if page.locator("h1").inner_text() == "Confirm it is you":  # the library asks before 2FA changes
+                shot(page, "confirm-it-is-you")
+                page.fill("input[name=password]", "quiet-river-stones-42")
+                page.click("main button:has-text('Confirm')")
+                page.wait_for_url(re.compile(re.escape(url) + "$"))
+            assert page.locator("h1").inner_text() == heading
+            shot(page, heading.lower().replace(" ", "-"))
+        assert page.locator("input#authenticator_secret").input_value()
+        assert page.locator("img[alt^='QR code']").count() == 1
+        assert console_errors == []
     finally:
         context.close()
