@@ -55,6 +55,7 @@ FAVOURITES_PER_USER = 300  # among the most visible Kworks, so hearts on the mea
 KINDS = [
     "floor",
     "frame",
+    "frame user",
     "category anon",
     "category user",
     "search anon",
@@ -110,6 +111,7 @@ def build_urls(rng, categories, attribute_filters, kwork_ids, sellers):
     return {
         "floor": ["/bench/floor/"],
         "frame": ["/bench/frame/"],
+        "frame user": ["/bench/frame/"],  # the logged-in header's own cost (its counters, the account menu)
         "category anon": category,
         "category user": category,
         "search anon": search,
@@ -383,7 +385,7 @@ def main():
     # taken on client time as issue 14 measured it (both sides queue for the same workers); p95 on server time
     # as DESIGN.md states it.
     print(f"verdict (client p50 ≤ {TARGET_RATIO} × client floor p50, server p95 < {TARGET_P95_MS} ms):")
-    for kind in KINDS[2:]:
+    for kind in KINDS[3:]:
         if results[kind]:
             ratio = statistics.median(row[0] for row in results[kind]) / floors[0]
             p95 = percentile([row[1] for row in results[kind]], 95)
