@@ -316,3 +316,21 @@ def test_p9_statement_reads_the_account_index_not_the_whole_ledger(user):
     assert "payments_ledgerentry_pkey" not in plan and "Seq Scan on payments_ledgerentry" not in plan, plan
     plan = selectors._entries_of_queryset(main.pk, below=10**9, limit=51).explain()
     assert "ledger_entry_account_recent" in plan, plan
+
+
+def test_p5_a_card_top_up_names_its_card(user):
+    fund(user, 1000, card=("fp_a", "4242"))
+    assert statement_page(user=user).rows[0].label == "Top-up by card •••• 4242"
+
+
+def test_o12_an_arbitration_split_reads_as_refund_for_the_buyer_and_earnings_for_the_seller(user, seller):
+    order = place(user, kwork_of(seller, title="Logo design", price_cents=2000))
+    services.escrow_split(hold=order.escrow_hold, seller=seller, refund_cents=500)
+    buyer_row = statement_page(user=user).rows[0]
+    assert (
+        buyer_row.label == f"Partial refund for order #{order.pk} “{order.title}”" and buyer_row.main_cents == 500
+    )
+    assert buyer_row.note == "Split by an arbitration decision." and buyer_row.url == f"/orders/{order.pk}/"
+    seller_row = statement_page(user=seller).rows[0]
+    assert seller_row.label == f"Earnings from order #{order.pk} “{order.title}”"
+    assert seller_row.main_cents == 1200  # 80 % of the $15.00 the seller keeps
