@@ -92,8 +92,11 @@ def test_p1_p8_demo_gives_bella_main_and_bonus_money_once(db):
     account_demo.seed(lambda *a: None)
     demo.seed(lambda *a: None)
     demo.seed(lambda *a: None)  # safe to run again
-    b = balance_of(User.objects.get(username="bella"))
-    assert (b.main_cents, b.bonus_cents) == (15_000, 1000)
+    bella = User.objects.get(username="bella")
+    b = balance_of(bella)
+    # $150 test mode, $40 and $25 by card (P5: the young $25 is held a month), $10 bonus.
+    assert (b.main_cents, b.bonus_cents) == (15_000 + 4_000 + 2_500, 1000)
+    assert b.withdrawable_cents == 15_000 + 4_000
     assert ledger_problems() == []
 
 
