@@ -203,6 +203,32 @@ def test_c12_python_trigram_measures_equal_pg_trgm():
             assert search_backends.trigram_similarity(query, word) == pytest.approx(expected, abs=1e-6)
 
 
+@pytest.mark.postgres
+def test_c12_stop_words_are_postgresqls_own():
+    """SQLite drops the words PostgreSQL's english configuration drops, no more and no fewer of these."""
+    words = sorted(search_backends.STOP_WORDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w FROM unnest(%s::text[]) AS w WHERE to_tsvector('english', w) <> ''::tsvector", [words]
+        )
+        assert cursor.fetchall() == []
+        cursor.execute(
+            "SELECT w FROM unnest(%s::text[]) AS w WHERE to_tsvector('english', w) = ''::tsvector",
+            [["logo", "design", "website", "translate", "will", "none", "also", "could", "would"]],
+        )
+        missed = {row[0] for row in cursor.fetchall()}
+    assert missed <= search_backends.STOP_WORDS, missed - search_backends.STOP_WORDS
+
+
+def test_c12_full_text_tables_exist_only_on_sqlite():
+    """Migration 0014 makes SQLite's FTS5 tables and leaves PostgreSQL alone."""
+    tables = set(connection.introspection.table_names())
+    made = {"marketplace_kwork_fts", "marketplace_searchterm_trigrams"} & tables
+    assert made == (
+        {"marketplace_kwork_fts", "marketplace_searchterm_trigrams"} if connection.vendor == "sqlite" else set()
+    )
+
+
 # --- the demo data's own examples ------------------------------------------------------------------------------
 
 
