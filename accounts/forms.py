@@ -96,6 +96,8 @@ class ProfileForm(forms.ModelForm):
         label="Time zone",
         required=False,  # left out: the zone stays as it is
         choices=dates.time_zone_choices,
+        # static/js/timezone.js offers the browser's own zone when it differs
+        widget=forms.Select(attrs={"data-suggest-time-zone": ""}),
         help_text="Dates and times on the site and in e-mails are shown in this time zone.",
     )
 

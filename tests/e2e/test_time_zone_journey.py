@@ -70,5 +70,32 @@ def test_signup_detects_the_browsers_zone_and_pages_show_times_in_it(browser, li
         assert page.locator("input#authenticator_secret").input_value()
         assert page.locator("img[alt^='QR code']").count() == 1
         assert console_errors == []
+        page.goto("/account/settings/")
+        assert page.locator("[data-testid=use-browser-time-zone]").count() == 0  # already this browser's zone
+    finally:
+        context.close()
+
+    # Travelling: a browser elsewhere offers its own zone in the settings, and saving it moves every time shown.
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, timezone_id="Europe/Berlin"
+    )
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    try:
+        page.goto("/accounts/login/")
+        page.fill("input[name=login]", "kenji")
+        page.fill("input[name=password]", "quiet-river-stones-42")
+        page.click("main button:has-text('Log in')")
+        page.wait_for_url(re.compile(r".*/dashboard/$"))
+        page.goto("/account/settings/")
+        offer = page.locator("[data-testid=use-browser-time-zone]")
+        assert offer.inner_text() == "Use this device's time zone: Europe/Berlin"
+        shot(page, "settings-offer-browser-zone")
+        offer.click()
+        assert page.input_value("select[name=time_zone]") == "Europe/Berlin"
+        page.click("button:has-text('Save profile')")
+        page.wait_for_selector("text=Your profile has been saved.")
+        assert User.objects.get(username="kenji").time_zone == "Europe/Berlin"
+        assert "locked until 10 Dec 2026, 23:54 CET" in page.locator("main").inner_text()
     finally:
         context.close()
