@@ -99,3 +99,33 @@ def test_signup_detects_the_browsers_zone_and_pages_show_times_in_it(browser, li
         assert "locked until 10 Dec 2026, 23:54 CET" in page.locator("main").inner_text()
     finally:
         context.close()
+
+
+def test_the_browser_countdown_says_less_than_a_minute_then_overdue(browser):
+    # static/js/app.js keeps countdowns current in the same words as the server (common.dates.time_left).
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    now = datetime.now(UTC)
+    cases = {
+        "soon": (now + timedelta(seconds=30), "less than a minute left"),
+        "just-late": (now - timedelta(seconds=10), "overdue"),
+        "late": (now - timedelta(minutes=5, seconds=10), "overdue by 5m"),
+        "hours": (now + timedelta(hours=2, minutes=5, seconds=30), "2h 5m left"),
+        "days": (now + timedelta(days=3, hours=4, minutes=1), "3d 4h left"),
+    }
+    html = "".join(
+        f'<time id="{key}" data-countdown datetime="{at.isoformat()}">…</time>' for key, (at, _) in cases.items()
+    )
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.set_content(f"<main>{html}</main>")
+        page.add_script_tag(path=str(settings.BASE_DIR / "static" / "js" / "app.js"))
+        for key, (_, text) in cases.items():
+            assert page.locator(f"#{key}").inner_text() == text, key
+        assert page.locator("#just-late").get_attribute("class") == "overdue"
+        assert page.locator("#soon").get_attribute("class") in (None, "")
+    finally:
+        context.close()
