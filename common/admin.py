@@ -1,5 +1,7 @@
-"""One runner for admin actions: the admin never writes around a service. Each selected row goes through the
-service on its own, so one refusal does not undo the others, and every refusal is reported with its row."""
+"""The staff side of the admin, shared by every app: the bases that show and edit money in dollars
+(StaffAdmin, StaffTabularInline), and one runner for admin actions: the admin never writes around a service.
+Each selected row goes through the service on its own, so one refusal does not undo the others, and every
+refusal is reported with its row."""
 
 from decimal import Decimal
 
