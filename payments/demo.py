@@ -32,15 +32,7 @@ def seed(log):
     if bella is None:
         log("payments: no demo buyer (bella); skipped")
         return
-    promo, _ = PromoCode.objects.get_or_create(
-        code=DEMO_PROMO, defaults={"amount_cents": 1000, "note": "Demo: $10 welcome bonus"}
-    )
-    if not TopUp.objects.filter(user=bella, is_test=True, status=TopUp.Status.CREDITED).exists():
-        services.balance_fund(user=bella, amount_cents=15_000)
-        log("payments: bella got $150.00 (test-mode top-up)")
-    if not PromoRedemption.objects.filter(code=promo, user=bella).exists():
-        services.promo_redeem(user=bella, code=DEMO_PROMO)
-        log(f"payments: bella redeemed {DEMO_PROMO} ($10.00 bonus)")
+    # The older card money first: the statement lists rows in the order they were written.
     if not TopUp.objects.filter(user=bella, is_test=False).exists():
         now = timezone.now()
         fingerprint, last4 = DEMO_CARD
@@ -55,3 +47,12 @@ def seed(log):
         log(
             "payments: bella added $40.00 by card 6 weeks ago and $25.00 3 days ago; payout card saved 10 days ago"
         )
+    promo, _ = PromoCode.objects.get_or_create(
+        code=DEMO_PROMO, defaults={"amount_cents": 1000, "note": "Demo: $10 welcome bonus"}
+    )
+    if not TopUp.objects.filter(user=bella, is_test=True, status=TopUp.Status.CREDITED).exists():
+        services.balance_fund(user=bella, amount_cents=15_000)
+        log("payments: bella got $150.00 (test-mode top-up)")
+    if not PromoRedemption.objects.filter(code=promo, user=bella).exists():
+        services.promo_redeem(user=bella, code=DEMO_PROMO)
+        log(f"payments: bella redeemed {DEMO_PROMO} ($10.00 bonus)")
