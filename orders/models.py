@@ -102,6 +102,17 @@ class Order(ConcurrentTransitionMixin, models.Model):
             # "Manage orders": a page of a person's orders, newest first, read in index order (keyset).
             models.Index(fields=["buyer", "-placed_at", "-id"], name="order_buyer_placed"),
             models.Index(fields=["seller", "-placed_at", "-id"], name="order_seller_placed"),
+            # The "Active" tab: a person's open orders, newest first, however many finished ones are newer.
+            models.Index(
+                fields=["buyer", "-placed_at", "-id"],
+                condition=models.Q(status__in=["new", "in_progress", "delivered", "in_arbitration"]),
+                name="order_buyer_active_placed",
+            ),
+            models.Index(
+                fields=["seller", "-placed_at", "-id"],
+                condition=models.Q(status__in=["new", "in_progress", "delivered", "in_arbitration"]),
+                name="order_seller_active_placed",
+            ),
             models.Index(fields=["accept_by", "id"], condition=models.Q(status="new"), name="order_new_accept_by"),
             models.Index(
                 fields=["due_at", "id"],
