@@ -416,22 +416,28 @@ def _plan(sql):
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+def _list_sql(client, state, marker):
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("orders:seller_list"), {"state": state})
+    return next(q["sql"] for q in ctx.captured_queries if marker(q["sql"]))
+
+
+def _page_query(sql):
+    return 'FROM "orders_order"' in sql and "LIMIT" in sql
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN plans are PostgreSQL's")
-def test_explain_the_list_reads_the_party_placed_index_without_sorting(client):
+def test_explain_the_lists_read_the_party_placed_indexes_without_sorting(client):
     seller, _ = _orders_for_one_seller(4)
     client.force_login(seller)
-    with CaptureQueriesContext(connection) as ctx:
-        client.get(reverse("orders:seller_list"), {"state": "all"})
-    page_sql = next(
-        q["sql"] for q in ctx.captured_queries if 'FROM "orders_order"' in q["sql"] and "LIMIT" in q["sql"]
-    )
-    counts_sql = next(
-        q["sql"] for q in ctx.captured_queries if "GROUP BY" in q["sql"] and "orders_order" in q["sql"]
-    )
+    all_sql = _list_sql(client, "all", _page_query)
+    active_sql = _list_sql(client, "active", _page_query)
+    counts_sql = _list_sql(client, "all", lambda sql: "GROUP BY" in sql and "orders_order" in sql)
     with transaction.atomic():
         with connection.cursor() as cursor:
             # A handful of rows would be read whole by any plan; ask what the planner does with the indexes.
             cursor.execute("SET LOCAL enable_seqscan = off")
-        page_plan, counts_plan = _plan(page_sql), _plan(counts_sql)
-    assert "order_seller_placed" in page_plan and "Sort" not in page_plan, page_plan
+        all_plan, active_plan, counts_plan = _plan(all_sql), _plan(active_sql), _plan(counts_sql)
+    assert "order_seller_placed" in all_plan and "Sort" not in all_plan, all_plan
+    assert "order_seller_active_placed" in active_plan and "Sort" not in active_plan, active_plan
     assert "Seq Scan" not in counts_plan and "order_seller" in counts_plan, counts_plan
