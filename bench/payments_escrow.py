@@ -1,21 +1,30 @@
-"""Escrow throughput benchmark (payments): holds and releases per second on PostgreSQL, sequential and with
-8 threads, through the real services (escrow_hold, escrow_release: locks, ledger entries, cached balances).
+"""Escrow throughput benchmark (payments): holds and releases per second on PostgreSQL, sequential and
+concurrent, through the real services (escrow_hold, escrow_release: locks, ledger entries, cached balances),
+beside the raw ceiling of the same PostgreSQL measured in the same run.
 
     .venv/bin/python bench/payments_escrow.py                  # creates gigly_bench_pay, 2,000 pairs each way
     .venv/bin/python bench/payments_escrow.py --pairs 5000 --threads 8
 
 What it does, in its own PostgreSQL database (default gigly_bench_pay, dropped and re-created):
 1. migrate; --buyers buyers (funded by test-mode top-ups through the ledger) and --sellers sellers.
-2. sequential: --pairs times escrow_hold then escrow_release (buyers round-robin), timed per operation.
-3. threads: --threads threads (own connections) do --pairs pairs in total, each thread with its own buyers;
-   every release also touches the shared escrow and platform accounts, the hot rows of the ledger.
-4. batch refunds: --pairs more holds refunded 500 at a time by escrow_refund_many (a sweep's pattern).
-5. a double-spend round: --threads threads hold from the same buyer at once until the money is gone; the
+2. round trips: the statements one hold and one release send (CaptureQueriesContext; BEGIN and COMMIT come on
+   top of them).
+3. the raw ceiling: one-row UPDATE transactions on a scratch table through the same Django connection
+   (BEGIN, UPDATE, COMMIT), sequential and from --threads threads (each on its own rows).
+4. sequential: --pairs times escrow_hold then escrow_release (buyers round-robin), timed per operation.
+5. threads: --threads threads (own connections) do --pairs pairs in total, each thread with its own buyers;
+   sellers are shared, and every operation also posts to a system account (escrow, platform).
+6. processes: the same with --threads processes (one Python interpreter each, as gunicorn workers are), to
+   show how much of the threads' figure is Python's global interpreter lock rather than the database.
+7. batch refunds: --pairs more holds refunded 500 at a time by escrow_refund_many (a sweep's pattern).
+8. a double-spend round: --threads threads hold from the same buyer at once until the money is gone; the
    number of successful holds must equal balance // amount exactly.
-6. checks every ledger invariant (payments.invariants.ledger_problems) and prints the figures and command.
+9. checks every ledger invariant (payments.invariants.ledger_problems) and prints the figures, the ratios
+   (sequential ÷ ceiling, concurrent ÷ sequential), the load average and the command.
 """
 
 import argparse
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -34,6 +43,11 @@ parser.add_argument("--pairs", type=int, default=2000)
 parser.add_argument("--threads", type=int, default=8)
 parser.add_argument("--buyers", type=int, default=64)
 parser.add_argument("--sellers", type=int, default=16)
+parser.add_argument("--ceiling", type=int, default=4000, help="raw one-row UPDATE transactions per ceiling run")
+parser.add_argument("--no-processes", action="store_true", help="skip the run with worker processes")
+parser.add_argument(
+    "--shards", type=int, help="rows per system account (default rules.SYSTEM_ACCOUNT_SHARDS; 1 = one hot row)"
+)
 args = parser.parse_args()
 
 url = f"postgres://postgres@{args.host}:5432/{args.db}"
@@ -49,7 +63,8 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 call_command("migrate", verbosity=0)
 
@@ -58,15 +73,22 @@ from common.errors import DomainError  # noqa: E402
 from payments import services  # noqa: E402
 from payments.invariants import ledger_problems  # noqa: E402
 
+if args.shards:
+    from payments import rules
+
+    if hasattr(rules, "SYSTEM_ACCOUNT_SHARDS"):
+        rules.SYSTEM_ACCOUNT_SHARDS = args.shards
+
 AMOUNT = 1500  # $15.00 per order
+load_at_start = os.getloadavg()
 
 
 def make_users(prefix, count):
-    users = User.objects.bulk_create(
+    User.objects.bulk_create(
         User(username=f"{prefix}{i}", email=f"{prefix}{i}@bench.test", email_notifications=False)
         for i in range(count)
     )
-    return list(User.objects.filter(username__startswith=prefix).order_by("pk")) or users
+    return list(User.objects.filter(username__startswith=prefix).order_by("pk"))
 
 
 def fund(user, cents):
@@ -76,7 +98,7 @@ def fund(user, cents):
 print(f"Setting up {args.buyers} buyers and {args.sellers} sellers in {args.db} …", flush=True)
 buyers = make_users("buyer", args.buyers)
 sellers = make_users("seller", args.sellers)
-per_buyer = (args.pairs * 3 // args.buyers + 8) * AMOUNT
+per_buyer = (args.pairs * 4 // args.buyers + 8) * AMOUNT
 for b in buyers:
     fund(b, per_buyer)
 
@@ -89,8 +111,8 @@ def next_ref():
         return next(counter)
 
 
-def pair(buyer, seller, hold_times, release_times):
-    n = next_ref()
+def pair(buyer, seller, hold_times, release_times, n=None):
+    n = next_ref() if n is None else n
     t0 = time.perf_counter()
     hold = services.escrow_hold(buyer=buyer, amount_cents=AMOUNT, reference=f"order:{n}", idempotency_key=f"b{n}")
     t1 = time.perf_counter()
@@ -105,17 +127,67 @@ def pct(values, p):
     return values[min(len(values) - 1, int(len(values) * p))] * 1000
 
 
-results = {}
+# Round trips of one hold and one release (after a warm-up pair of the same people, so no account is created
+# on the way).
+pair(buyers[1], sellers[1], [], [])
+with CaptureQueriesContext(connection) as hold_queries:
+    n = next_ref()
+    one_hold = services.escrow_hold(
+        buyer=buyers[1], amount_cents=AMOUNT, reference=f"order:{n}", idempotency_key=f"b{n}"
+    )
+with CaptureQueriesContext(connection) as release_queries:
+    services.escrow_release(hold=one_hold, seller=sellers[1])
 
-# 1. sequential
+
+# The raw ceiling: the same connection type doing the least a transaction can (BEGIN, one-row UPDATE, COMMIT).
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE bench_ceiling (id integer PRIMARY KEY, n bigint NOT NULL DEFAULT 0)")
+    cursor.execute("INSERT INTO bench_ceiling (id) SELECT generate_series(0, 1023)")
+
+
+def ceiling_loop(count, rows):
+    with connection.cursor() as cursor:
+        for i in range(count):
+            with transaction.atomic():
+                cursor.execute("UPDATE bench_ceiling SET n = n + 1 WHERE id = %s", [rows[i % len(rows)]])
+
+
+def ceiling_sequential():
+    start = time.perf_counter()
+    ceiling_loop(args.ceiling, list(range(64)))
+    return args.ceiling / (time.perf_counter() - start)
+
+
+def ceiling_threads():
+    def run(index):
+        try:
+            ceiling_loop(args.ceiling // args.threads, list(range(index * 64, index * 64 + 64)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(args.threads)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return (args.ceiling // args.threads) * args.threads / (time.perf_counter() - start)
+
+
+results = {}
+ceilings = {"sequential": [ceiling_sequential()]}
+
+# sequential
 holds, releases = [], []
 start = time.perf_counter()
 for i in range(args.pairs):
     pair(buyers[i % len(buyers)], sellers[i % len(sellers)], holds, releases)
 elapsed = time.perf_counter() - start
 results["sequential"] = (args.pairs, elapsed, holds, releases)
+ceilings["sequential"].append(ceiling_sequential())
+ceilings["threads"] = [ceiling_threads()]
 
-# 2. threads, each with its own buyers
+# threads, each with its own buyers
 holds, releases = [], []
 errors = []
 
@@ -140,8 +212,48 @@ for t in threads:
 elapsed = time.perf_counter() - start
 done = (args.pairs // args.threads) * args.threads
 results[f"{args.threads} threads"] = (done, elapsed, holds, releases)
+ceilings["threads"].append(ceiling_threads())
 
-# 3. batch refunds (what a timer sweep does): --pairs holds, refunded 500 at a time with escrow_refund_many
+
+# processes: the same work from forked interpreters, each on its own connection
+def process_worker(index, base, queue):
+    from django.db import connections
+
+    connections.close_all()
+    mine = buyers[index :: args.threads]
+    h, r = [], []
+    try:
+        for i in range(args.pairs // args.threads):
+            pair(mine[i % len(mine)], sellers[(index + i) % len(sellers)], h, r, n=base + i)
+        queue.put((h, r, None))
+    except Exception as exc:  # reported below
+        queue.put((h, r, repr(exc)))
+    finally:
+        connections.close_all()
+
+
+if not args.no_processes:
+    connection.close()  # no connection crosses a fork
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    per = args.pairs // args.threads
+    base = next_ref() + 1_000_000
+    processes = [
+        context.Process(target=process_worker, args=(i, base + i * (per + 1), queue)) for i in range(args.threads)
+    ]
+    start = time.perf_counter()
+    for p in processes:
+        p.start()
+    outcomes = [queue.get() for _ in processes]
+    elapsed = time.perf_counter() - start
+    for p in processes:
+        p.join()
+    holds = [t for h, _, _ in outcomes for t in h]
+    releases = [t for _, r, _ in outcomes for t in r]
+    errors += [e for _, _, e in outcomes if e]
+    results[f"{args.threads} processes"] = (len(holds), elapsed, holds, releases)
+
+# batch refunds (what a timer sweep does): --pairs holds, refunded 500 at a time with escrow_refund_many
 batch_holds = []
 for i in range(args.pairs):
     n = next_ref()
@@ -155,7 +267,7 @@ for i in range(0, len(batch_holds), 500):
     services.escrow_refund_many(holds=batch_holds[i : i + 500])
 batch_seconds = time.perf_counter() - start
 
-# 4. double spend: every thread holds from one buyer until the money is gone
+# double spend: every thread holds from one buyer until the money is gone
 victim = make_users("victim", 1)[0]
 fund(victim, 50 * AMOUNT)
 won, refused = [], []
@@ -186,27 +298,64 @@ for t in spenders:
     t.join()
 
 problems = ledger_problems()
+load_at_end = os.getloadavg()
+ceiling_seq = statistics.mean(ceilings["sequential"])
+ceiling_par = statistics.mean(ceilings["threads"])
+seq_ops = 2 * results["sequential"][0] / results["sequential"][1]
 print()
 print(
     f"Escrow benchmark — PostgreSQL, {os.cpu_count()} cores, {time.strftime('%a %d %b %Y %H:%M UTC', time.gmtime())}"
 )
-print(f"load average before/after: {os.getloadavg()[0]:.1f}")
-print("| run | pairs | seconds | pairs/s | ops/s (hold+release) | hold p50/p95 ms | release p50/p95 ms |")
-print("|-----|------:|--------:|--------:|---------------------:|----------------:|-------------------:|")
+print(
+    "load average (1/5/15 min) at start: {:.2f} {:.2f} {:.2f}; at end: {:.2f} {:.2f} {:.2f}".format(
+        *load_at_start, *load_at_end
+    )
+)
+control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+def round_trips(captured):
+    sql = [q["sql"] for q in captured.captured_queries]
+    return (
+        f"{len(sql)} round trips ({sum(not s.startswith(control) for s in sql)} statements + transaction control)"
+    )
+
+
+shards = getattr(sys.modules.get("payments.rules"), "SYSTEM_ACCOUNT_SHARDS", 1)
+print(f"system account rows per kind: {shards}")
+print(f"a hold: {round_trips(hold_queries)}; a release: {round_trips(release_queries)}")
+print(
+    f"raw ceiling (BEGIN; one-row UPDATE; COMMIT): sequential {ceiling_seq:.0f} transactions/s "
+    f"(runs: {', '.join(f'{c:.0f}' for c in ceilings['sequential'])}), "
+    f"{args.threads} threads {ceiling_par:.0f}/s (runs: {', '.join(f'{c:.0f}' for c in ceilings['threads'])})"
+)
+print(
+    "| run | pairs | seconds | pairs/s | ops/s (hold+release) | vs sequential | hold p50/p95 ms | release p50/p95 ms |"
+)
+print(
+    "|-----|------:|--------:|--------:|---------------------:|--------------:|----------------:|-------------------:|"
+)
 for name, (count, seconds, h, r) in results.items():
+    ops = 2 * count / seconds
     print(
-        f"| {name} | {count} | {seconds:.2f} | {count / seconds:.0f} | {2 * count / seconds:.0f} | "
+        f"| {name} | {count} | {seconds:.2f} | {count / seconds:.0f} | {ops:.0f} | {ops / seq_ops:.2f}× | "
         f"{pct(h, 0.5):.1f} / {pct(h, 0.95):.1f} | {pct(r, 0.5):.1f} / {pct(r, 0.95):.1f} |"
     )
+print()
+print(f"sequential ops/s as a share of the sequential raw ceiling: {seq_ops / ceiling_seq:.1%}")
 print()
 print(
     f"batch refunds: {len(batch_holds)} holds in {batch_seconds:.2f} s = {len(batch_holds) / batch_seconds:.0f} holds/s "
     "(escrow_refund_many, 500 per call)"
 )
-print(f"thread errors: {len(errors)} {errors[:3]}")
+print(f"worker errors: {len(errors)} {errors[:3]}")
 print(f"double spend: {len(won)} holds succeeded of 50 possible, {len(refused)} threads refused at the end")
 print(f"ledger invariants: {problems or 'all hold'}")
-print(f"median hold {statistics.median(results['sequential'][2]) * 1000:.2f} ms sequential")
-print("command:", " ".join(["DATABASE_URL=… .venv/bin/python bench/payments_escrow.py", *sys.argv[1:]]))
+print("command:", " ".join([".venv/bin/python bench/payments_escrow.py", *sys.argv[1:]]))
+if os.environ.get("BENCH_SHOW_QUERIES"):
+    for name, captured in (("hold", hold_queries), ("release", release_queries)):
+        print(f"--- {name}")
+        for q in captured.captured_queries:
+            print("   ", q["sql"][:200])
 if problems or errors or len(won) != 50:
     sys.exit(1)
