@@ -1,8 +1,10 @@
 """The Celery app of the worker and beat. Task defaults are set once in settings (CELERY_*), and the beat
 schedule is gathered from each app's schedule.py once Django is ready."""
 
-import atexit
+import logging
+import multiprocessing.util
 import os
+import shutil
 import sys
 
 from celery import Celery, signals
@@ -55,13 +57,15 @@ def _exit_once_stopped(sender, **kwargs):
     """Sent when the worker has stopped: the pool is joined, unacknowledged messages are given back and the
     connection is closed. What is left is Python tearing down a process with the whole site imported, which took
     two to three seconds on a busy machine, too long for honcho's five-second wait on Ctrl-C (`make run`) and
-    close to a container's stop timeout. Run the exit handlers (logs flushed, temporary folders removed) and end.
-    Only the `celery worker` program: a worker embedded in another process (a test's) leaves it running."""
+    close to a container's stop timeout. Flush the logs, remove the pool's scratch folder and end. (Not through the
+    exit handlers: multiprocessing's joins the pool's already-stopped children, at times for seconds.) Only the
+    `celery worker` program: a worker embedded in another process (a test's) leaves it running."""
     from celery.apps.worker import Worker
 
     if not isinstance(sender, Worker):
         return
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    shutil.rmtree(multiprocessing.util.get_temp_dir(), ignore_errors=True)
+    logging.shutdown()
+    for stream in (sys.__stdout__, sys.__stderr__):
+        stream.flush()
     os._exit(sender.exitcode or 0)
