@@ -46,6 +46,11 @@ TOPUP_MIN_CENTS = 100
 TOPUP_MAX_CENTS = 1_000_000
 CURRENCY = "usd"
 
+# P9 ledger: each system account (escrow, platform revenue, Stripe clearing, payouts, promotions) is split into
+# this many rows, picked by a stable hash of the posting's reference, so that two orders' postings rarely lock
+# the same row. Changing it is safe: money leaves escrow and payouts from the row it entered.
+SYSTEM_ACCOUNT_SHARDS = 16
+
 # Page sizes.
 STATEMENT_PAGE_SIZE = 25
 BACKOFFICE_PAGE_SIZE = 25
