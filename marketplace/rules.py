@@ -83,7 +83,8 @@ SEARCH_CORRECTED_WORDS_MAX = 8  # words of one query the typo correction looks a
 SEARCH_TERM_MIN_LENGTH = 3  # words of the typo vocabulary (shorter ones are too ambiguous to correct)
 SEARCH_TERM_MAX_LENGTH = 100  # = SearchTerm.word's max_length
 # Relevance ranks at most this many matches of the Top Rated ones and as many of the others (PostgreSQL): a
-# broader search shows "more than" this many results, and its pages walk the ranked ones.
+# broader search shows "more than" this many results (an exact count would read every matching row, what the
+# bound saves), and its pages walk the ranked ones.
 SEARCH_RANKED_MAX = 500
 HOME_POPULAR_COUNT = 12
 # The home page reads this many times HOME_POPULAR_COUNT ranked Kworks to show one per seller first.
