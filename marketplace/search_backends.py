@@ -176,8 +176,9 @@ def parse(text):
 
 
 class Ranked:
-    """The matching Kwork ids in the asked order, counted once; the paginator slices it, one query per page.
-    `capped`: more Kworks match than were ranked (`total` then counts the ranked ones only)."""
+    """The matching Kwork ids in the asked order, counted once; the paginator slices it, one query per page
+    (or none: PostgreSQL's relevance hands over the ranked list). `capped`: more Kworks match than were ranked
+    (`total` then counts the ranked ones only)."""
 
     def __init__(self, total, fetch, *, capped=False):
         self.total = total
@@ -304,10 +305,10 @@ class PostgresBackend:
         whole tsvector, and checking the listing filters reads its row: over every match of a broad word
         ("logo", "video": thousands) that alone passes the 10 ms a search may take. So each half — the Top
         Rated matches (their own small partial GIN index, migration 0015) and the others — is cut at
-        SEARCH_RANKED_MAX + 1 rows in the order the index gives them *before* ts_rank, and only those are
-        ranked. A search with no more matches than that (any narrow one) ranks them all: the order of a full
-        ranking. A broader one ranks a fixed set of its matches, Top Rated still first; its pages slice the
-        same ranked list, so they neither overlap nor skip."""
+        SEARCH_RANKED_MAX + 1 rows in the order the index gives them (table order) *before* ts_rank, and only
+        those are ranked. A search with no more matches than that (any narrow one) ranks them all: the order of
+        a full ranking. A broader one ranks the same set of its matches each time, Top Rated still first; its
+        pages slice the same ranked list, so they neither overlap nor skip."""
         search = self._search_query(query)
         matching = queryset.filter(search_vector=search).order_by()
         halves = []
