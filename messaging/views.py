@@ -90,7 +90,7 @@ def refresh(request, pk):
     if not request.htmx:
         return redirect("messaging:conversation", pk=conversation.pk)
     after = request.GET.get("after", "")
-    if not after.isdigit() or int(after) >= 2**62:
+    if not (after.isascii() and after.isdigit()) or int(after) >= 2**62:  # isdigit() alone lets "²" through
         return HttpResponseBadRequest("The last message this page has is not valid.", content_type="text/plain")
     after = int(after)
     if (conversation.last_message_id or 0) <= after:

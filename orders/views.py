@@ -169,8 +169,13 @@ def _order_for(request, pk):
 
 def _id_param(request, name):
     """A keyset id from the query string: a positive integer, else None (a malformed one shows the latest page)."""
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
+    return _positive_int(request.GET.get(name, ""))
+
+
+def _positive_int(value):
+    """`value` as an id if it is one (ASCII digits, 1 … 2**63 - 1), else None. isdigit() alone lets "²" through,
+    which int() refuses."""
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**63 else None
 
 
 def _detail_context(request, order, **forms):
@@ -448,9 +453,9 @@ def messages_panel(request, pk):
         context = {"order": order, "chat": selectors.chat_page(order, before=before), "earlier": True}
         return render(request, "orders/partials/chat_earlier.html", context)
     after = request.GET.get("after", "")
-    if not after.isdigit() or int(after) >= 2**63:
+    after = 0 if after == "0" else _positive_int(after)
+    if after is None:
         return _bad_request("The last message this page has is not valid.")
-    after = int(after)
     poll = selectors.chat_poll(user=request.user, pk=pk, after=after)
     seen = request.GET.get("v")
     if seen and seen != ui_helpers.version_of(poll.status, poll.pending_pk):
@@ -461,7 +466,13 @@ def messages_panel(request, pk):
         return HttpResponse(status=204)
     order = _order_for(request, pk)
     new = selectors.chat_after(order, after=after)
-    context = {"order": order, "new_messages": new, "last_id": new[-1].pk if new else after, "page_version": seen}
+    version = ui_helpers.version_of(poll.status, poll.pending_pk)
+    context = {
+        "order": order,
+        "new_messages": new,
+        "last_id": new[-1].pk if new else after,
+        "page_version": version,
+    }
     return render(request, "orders/partials/chat_refresh.html", context)
 
 

@@ -102,7 +102,7 @@ def test_the_refresh_after_an_older_id_brings_only_the_newer_messages(client):
     assert f"?after={all_ids[-1]}" in body
 
 
-@pytest.mark.parametrize("value", ["", "abc", "-1", "2.5", "99999999999999999999999"])
+@pytest.mark.parametrize("value", ["", "abc", "-1", "2.5", "²", "99999999999999999999999"])
 def test_a_malformed_after_id_is_a_400_never_a_500(client, value):
     conversation = start()
     client.force_login(conversation.buyer)
