@@ -5,7 +5,7 @@ A retry of the same resolution returns the same ledger transaction (safe for Cel
 resolution of a resolved hold raises DomainError. Batch forms serve the timer sweeps."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q
+from django.db.models import Exists, Q, Subquery
 from django.utils import timezone
 
 from common.db import update_from_values
@@ -57,7 +57,9 @@ def escrow_hold(*, buyer, amount_cents, reference, idempotency_key):
     # One look-up for both the reference and the idempotency key (the hold transaction of a key always has its
     # hold; a hold matching both is the only one matching either). Decisive: a twin hold of the same reference
     # locks the same escrow shard, so it has committed by now or waits for us.
-    earlier = EscrowHold.objects.filter(Q(reference=reference) | Q(hold_transaction__idempotency_key=key))
+    # The key's transaction by a scalar subquery: an OR across the join would read every hold (seq scans).
+    by_key = Subquery(LedgerTransaction.objects.filter(idempotency_key=key).values("pk")[:1])
+    earlier = EscrowHold.objects.filter(Q(reference=reference) | Q(hold_transaction_id=by_key))
     for hold in earlier.select_related("hold_transaction")[:1]:
         if (hold.reference, hold.hold_transaction.idempotency_key, hold.buyer_id) == (reference, key, buyer.pk):
             return hold  # the same hold asked again
