@@ -53,9 +53,10 @@ def test_p1_p4_p6_p8_add_funds_statement_withdraw_and_support_approves(page, new
     page.click("button:has-text('Save payout card')")
     page.wait_for_selector("[data-testid=locked]")
     shot(page, "payout-card-saved-locked")
-    page.fill("input[name=amount]", "50")
-    page.click("button:has-text('Request withdrawal')")
-    page.wait_for_selector("text=Withdrawals are locked until")
+    # While locked the page says $0 can be withdrawn now, and from when; it offers no request form.
+    assert page.locator("[data-testid=withdrawable]").inner_text() == "$0.00"
+    assert page.locator("[data-testid=withdrawable-later]").count() == 1
+    assert page.locator("button:has-text('Request withdrawal')").count() == 0
     assert not Withdrawal.objects.exists()
 
     # A week later the lock is over (the change is moved back eight days).
