@@ -35,6 +35,7 @@ run: install
 XDIST ?= -n auto --dist loadgroup
 test: install
 	@scripts/ensure-chromium || true
+	@scripts/ensure-nginx || true
 	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: install

@@ -28,6 +28,9 @@ AVATAR = b"\x89PNG an avatar served by nginx"
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(NGINX is None, reason="needs nginx (apt-get install nginx-light)"),
+    pytest.mark.skipif(
+        not os.environ.get("REDIS_URL"), reason="needs Redis for the production settings: set REDIS_URL"
+    ),
 ]
 
 # Runs under the production settings: an order delivered with a file, and a session for each person.
@@ -152,6 +155,8 @@ def stack(tmp_path):
         "MEDIA_ROOT": str(tmp_path / "media"),
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        # Production needs Redis (cache, broker): this machine's, not the compose file's host name.
+        "REDIS_URL": os.environ["REDIS_URL"],
     }
     run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True, "check": False}
     for command in ("migrate", "collectstatic"):
