@@ -86,3 +86,11 @@ def login(page, username, password):
     with page.expect_navigation():
         page.click("main button:has-text('Log in')")
     assert "/accounts/login/" not in page.url, f"login of {username} failed"
+
+
+def demo_login(page, username):
+    """Log a demo person in (seed_demo's password); they land on their dashboard."""
+    from accounts.demo import DEMO_PASSWORD
+
+    login(page, username, DEMO_PASSWORD)
+    page.wait_for_url(re.compile(r".*/dashboard/$"))

@@ -12,17 +12,8 @@ from accounts.models import User
 from marketplace import demo as marketplace_demo
 from marketplace import services
 from marketplace.models import Category, Kwork
+from tests.e2e.conftest import demo_login
 from tests.marketplace.factories import png_upload
-
-PASSWORD = accounts_demo.DEMO_PASSWORD
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button:has-text('Log in')")
-    page.wait_for_url(re.compile(r".*/dashboard/$"))
 
 
 def _kwork_data(category, **overrides):
@@ -71,7 +62,7 @@ def test_c7_moderator_reads_the_changes_rejects_with_a_reason_and_approves_from_
 
     moderator = new_page()
     moderator.set_viewport_size({"width": 1366, "height": 900})
-    log_in(moderator, "maria")
+    demo_login(moderator, "maria")
     moderator.goto(f"/admin/marketplace/moderationqueue/{changed.pk}/change/")
     diff = moderator.locator("[data-testid=pending-diff]")
     expect(diff).to_contain_text("Now on sale")

@@ -12,18 +12,10 @@ from playwright.sync_api import expect
 from accounts import demo as accounts_demo
 from marketplace import demo as marketplace_demo
 from marketplace.models import Category, Kwork
+from tests.e2e.conftest import demo_login
 from tests.marketplace.factories import KworkFactory
 
-PASSWORD = accounts_demo.DEMO_PASSWORD
 TITLE = "I will build a Tilda landing page for your bakery"
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button:has-text('Log in')")
-    page.wait_for_url(re.compile(r".*/dashboard/$"))
 
 
 def png(path, color):
@@ -46,7 +38,7 @@ def test_c2_c3_c7_c12_c13_create_moderate_find_favourite_cart(new_page, shot, tm
 
     # --- the seller creates a Kwork ----------------------------------------------------------------------
     seller = new_page()
-    log_in(seller, "sergio")
+    demo_login(seller, "sergio")
     seller.goto("/seller/kworks/new/")
     seller.select_option("select[name=category]", label="Development & IT › Full website creation")
     seller.wait_for_selector("#attributes select")  # htmx loaded the subcategory's attributes (C1)
@@ -92,7 +84,7 @@ def test_c2_c3_c7_c12_c13_create_moderate_find_favourite_cart(new_page, shot, tm
 
     # --- the moderator approves it in the admin (C7) -----------------------------------------------------
     moderator = new_page()
-    log_in(moderator, "maria")
+    demo_login(moderator, "maria")
     moderator.goto("/admin/marketplace/moderationqueue/")
     moderator.wait_for_selector(f"text={TITLE}")
     shot(moderator, "admin-moderation-queue")
@@ -106,7 +98,7 @@ def test_c2_c3_c7_c12_c13_create_moderate_find_favourite_cart(new_page, shot, tm
 
     # --- the buyer finds it by keyword and by attribute (C12) --------------------------------------------
     buyer = new_page()
-    log_in(buyer, "bella")
+    demo_login(buyer, "bella")
     buyer.fill("#site-search", "tilda landing")
     buyer.press("#site-search", "Enter")
     buyer.wait_for_selector(f"[data-testid=kwork-card]:has-text('{TITLE}')")

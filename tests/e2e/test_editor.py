@@ -10,16 +10,7 @@ from playwright.sync_api import expect
 from accounts import demo as accounts_demo
 from marketplace import demo as marketplace_demo
 from marketplace.models import Kwork
-
-PASSWORD = accounts_demo.DEMO_PASSWORD
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button:has-text('Log in')")
-    page.wait_for_url(re.compile(r".*/dashboard/$"))
+from tests.e2e.conftest import demo_login
 
 
 def offered(page, tier):
@@ -33,7 +24,7 @@ def test_c4_editor_package_prices_follow_the_subcategory(new_page, shot, width):
     marketplace_demo._tree(lambda *_: None)
     seller = new_page()
     seller.set_viewport_size({"width": width, "height": 900})
-    log_in(seller, "sergio")
+    demo_login(seller, "sergio")
     seller.goto("/seller/kworks/new/")
 
     # Before a subcategory is chosen the lists hold the default prices; the seller already picks two.
