@@ -101,7 +101,7 @@ class User(AbstractUser):
 
     @property
     def is_blocked(self):
-        """T1: a temporary block not yet over, or a permanent one."""
+        """T1: a temporary block not yet over, or a permanent one (as a query: selectors.users_blocked)."""
         return self.blocked_permanently or (self.blocked_until is not None and self.blocked_until > timezone.now())
 
     @property

@@ -4,13 +4,18 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from . import rules
 from .models import AccountChange, DeletionRequest, Notification, UserBadge
 
 User = get_user_model()
+
+
+def users_blocked(*, now):
+    """T1: the people whose block is in force at `now`, as a query (the twin of `User.is_blocked`)."""
+    return User.objects.filter(Q(blocked_permanently=True) | Q(blocked_until__gt=now))
 
 
 def has_confirmed_email(user):

@@ -4,12 +4,12 @@ answer block (M2) and a blocked seller's account (T1).
 `Kwork.auto_paused` is "C11(a) or C11(b)": C11(a) keeps its own `portfolio_paused` (services/portfolio.py), so
 C11(b) lifting its pause leaves a Kwork that C11(a) still pauses hidden, and the other way round."""
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import selectors as account_selectors
 from accounts.rules import NotificationKind
 from common.errors import DomainError
 
@@ -143,18 +143,13 @@ def sellers_answer_block_set(*, seller_ids, blocked, now=None):
     return changed
 
 
-def _blocked_users(now):
-    User = get_user_model()
-    return User.objects.filter(Q(blocked_permanently=True) | Q(blocked_until__gt=now))
-
-
 def sellers_account_block_sync(*, seller_ids=None, now=None):
     """T1: a blocked seller's Kworks leave the catalogue and cannot be ordered; they come back when the block
     ends or is lifted. Called when a block changes (accounts' signal) for those sellers, and every few minutes
     by beat for everyone (a temporary block ends by the clock, with no event). Idempotent; returns the number of
     Kworks whose flag changed."""
     now = now or timezone.now()
-    blocked = _blocked_users(now)
+    blocked = account_selectors.users_blocked(now=now)
     kworks = Kwork.objects.all() if seller_ids is None else Kwork.objects.filter(seller_id__in=seller_ids)
     with transaction.atomic():
         hidden = kworks.filter(seller_blocked=False, seller__in=blocked).update(seller_blocked=True)
