@@ -127,6 +127,58 @@ def pct(values, p):
     return values[min(len(values) - 1, int(len(values) * p))] * 1000
 
 
+def cpu_ticks():
+    """(busy, total) jiffies of the whole machine (Linux), or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return None
+    return sum(fields) - fields[3] - fields[4], sum(fields)
+
+
+class Watch:
+    """While a run goes: the machine's busy cores (from /proc/stat) and how many of the run's database sessions
+    wait on a row lock at a time (pg_stat_activity sampled every 10 ms from its own connection) — what tells
+    "the orders queue on one row" from "the cores are full"."""
+
+    def __init__(self):
+        self.samples, self.stop = [], threading.Event()
+
+    def __enter__(self):
+        import psycopg2
+
+        self.conn = psycopg2.connect(host=args.host, user="postgres", dbname=args.db)
+        self.conn.autocommit = True
+        self.ticks = cpu_ticks()
+        self.thread = threading.Thread(target=self.sample)
+        self.thread.start()
+        return self
+
+    def sample(self):
+        with self.conn.cursor() as cursor:
+            while not self.stop.wait(0.01):
+                cursor.execute(
+                    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [args.db],
+                )
+                self.samples.append(cursor.fetchone()[0])
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.conn.close()
+        end = cpu_ticks()
+        self.cores = None
+        if self.ticks and end and end[1] > self.ticks[1]:
+            self.cores = (end[0] - self.ticks[0]) / (end[1] - self.ticks[1]) * (os.cpu_count() or 1)
+        self.waiting = statistics.mean(self.samples) if self.samples else 0.0
+
+
+watches = {}
+
+
 # Round trips of one hold and one release (after a warm-up pair of the same people, so no account is created
 # on the way).
 pair(buyers[1], sellers[1], [], [])
@@ -180,8 +232,9 @@ ceilings = {"sequential": [ceiling_sequential()]}
 # sequential
 holds, releases = [], []
 start = time.perf_counter()
-for i in range(args.pairs):
-    pair(buyers[i % len(buyers)], sellers[i % len(sellers)], holds, releases)
+with Watch() as watches["sequential"]:
+    for i in range(args.pairs):
+        pair(buyers[i % len(buyers)], sellers[i % len(sellers)], holds, releases)
 elapsed = time.perf_counter() - start
 results["sequential"] = (args.pairs, elapsed, holds, releases)
 ceilings["sequential"].append(ceiling_sequential())
@@ -205,10 +258,11 @@ def worker(index):
 
 threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.threads)]
 start = time.perf_counter()
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
+with Watch() as watches[f"{args.threads} threads"]:
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 elapsed = time.perf_counter() - start
 done = (args.pairs // args.threads) * args.threads
 results[f"{args.threads} threads"] = (done, elapsed, holds, releases)
@@ -242,9 +296,10 @@ if not args.no_processes:
         context.Process(target=process_worker, args=(i, base + i * (per + 1), queue)) for i in range(args.threads)
     ]
     start = time.perf_counter()
-    for p in processes:
-        p.start()
-    outcomes = [queue.get() for _ in processes]
+    with Watch() as watches[f"{args.threads} processes"]:
+        for p in processes:
+            p.start()
+        outcomes = [queue.get() for _ in processes]
     elapsed = time.perf_counter() - start
     for p in processes:
         p.join()
@@ -330,16 +385,21 @@ print(
     f"{args.threads} threads {ceiling_par:.0f}/s (runs: {', '.join(f'{c:.0f}' for c in ceilings['threads'])})"
 )
 print(
-    "| run | pairs | seconds | pairs/s | ops/s (hold+release) | vs sequential | hold p50/p95 ms | release p50/p95 ms |"
+    "| run | pairs | seconds | pairs/s | ops/s (hold+release) | vs sequential | hold p50/p95 ms | release p50/p95 ms "
+    "| cores busy | sessions waiting on a lock |"
 )
 print(
-    "|-----|------:|--------:|--------:|---------------------:|--------------:|----------------:|-------------------:|"
+    "|-----|------:|--------:|--------:|---------------------:|--------------:|----------------:|-------------------:"
+    "|-----------:|---------------------------:|"
 )
 for name, (count, seconds, h, r) in results.items():
     ops = 2 * count / seconds
+    watch = watches[name]
+    cores = f"{watch.cores:.2f} of {os.cpu_count()}" if watch.cores is not None else "—"
     print(
         f"| {name} | {count} | {seconds:.2f} | {count / seconds:.0f} | {ops:.0f} | {ops / seq_ops:.2f}× | "
-        f"{pct(h, 0.5):.1f} / {pct(h, 0.95):.1f} | {pct(r, 0.5):.1f} / {pct(r, 0.95):.1f} |"
+        f"{pct(h, 0.5):.1f} / {pct(h, 0.95):.1f} | {pct(r, 0.5):.1f} / {pct(r, 0.95):.1f} | {cores} | "
+        f"{watch.waiting:.2f} |"
     )
 print()
 print(f"sequential ops/s as a share of the sequential raw ceiling: {seq_ops / ceiling_seq:.1%}")

@@ -5,7 +5,6 @@ A retry of the same resolution returns the same ledger transaction (safe for Cel
 resolution of a resolved hold raises DomainError. Batch forms serve the timer sweeps."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q, Subquery
 from django.utils import timezone
 
 from common.db import update_from_values
@@ -21,7 +20,6 @@ from .ledger import (
     _lock,
     _post,
     _post_many,
-    credited_system_account,
     system_key,
     user_key,
 )
@@ -36,6 +34,56 @@ class InsufficientFunds(DomainError):
             f"Not enough money on your balance: {format_cents(missing_cents)} is missing. "
             "Add funds to pay for this order."
         )
+
+
+# Hand-written SQL on the two queries every order runs (the hold's look-up, the release's lock): compiling them
+# with the ORM cost more than the database's work, and threads of one worker wait on each other for it.
+_HOLD_COLUMNS = ", ".join(f"h.{f.column}" for f in EscrowHold._meta.concrete_fields)
+
+
+def _fetch_holds(sql, params):
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(EscrowHold._meta.concrete_fields)
+    return [(EscrowHold.from_db(connection.alias, None, row[:width]), *row[width:]) for row in rows]
+
+
+def _earlier_hold(reference, key):
+    """(hold, its transaction's idempotency key) of the hold of `reference` or of the key `key`, or None. The
+    key's transaction by a scalar subquery: an OR across the join would read every hold."""
+    found = _fetch_holds(
+        f"SELECT {_HOLD_COLUMNS}, t.idempotency_key FROM payments_escrowhold h "  # noqa: S608
+        "JOIN payments_ledgertransaction t ON t.id = h.hold_transaction_id "
+        "WHERE h.reference = %s OR h.hold_transaction_id = "
+        "(SELECT id FROM payments_ledgertransaction WHERE idempotency_key = %s) LIMIT 1",
+        [reference, key],
+    )
+    return found[0] if found else None
+
+
+def _lock_holds(pks, people):
+    """Lock the holds `pks` in primary-key order; returns [(hold, escrow account id, referred), ...]: the
+    escrow row each hold's transaction credited (its money leaves from there), and whether any of `people`
+    was referred by a partner (the same for every row; most people were not, so referrals are read only
+    then)."""
+    marks = ", ".join(["%s"] * len(pks))
+    people_marks = ", ".join(["%s"] * len(people)) or "NULL"
+    sql = (
+        f"SELECT {_HOLD_COLUMNS}, "  # noqa: S608
+        # Driven by the transaction's two or three entries (a join from the accounts' side read every
+        # system account's entries).
+        "(SELECT e.account_id FROM payments_ledgerentry e "
+        "WHERE e.transaction_id = h.hold_transaction_id AND e.amount_cents > 0 "
+        "AND (SELECT a.owner_id FROM payments_ledgeraccount a WHERE a.id = e.account_id) IS NULL "
+        "ORDER BY e.id LIMIT 1), "
+        f"EXISTS (SELECT 1 FROM payments_referral r WHERE r.referred_id IN ({people_marks})) "
+        f"FROM payments_escrowhold h WHERE h.id IN ({marks}) ORDER BY h.id"
+    )
+    if transaction.get_connection().vendor == "postgresql":
+        sql += " FOR UPDATE OF h"
+    return _fetch_holds(sql, [*people, *pks])
 
 
 @transaction.atomic
@@ -57,11 +105,10 @@ def escrow_hold(*, buyer, amount_cents, reference, idempotency_key):
     # One look-up for both the reference and the idempotency key (the hold transaction of a key always has its
     # hold; a hold matching both is the only one matching either). Decisive: a twin hold of the same reference
     # locks the same escrow shard, so it has committed by now or waits for us.
-    # The key's transaction by a scalar subquery: an OR across the join would read every hold (seq scans).
-    by_key = Subquery(LedgerTransaction.objects.filter(idempotency_key=key).values("pk")[:1])
-    earlier = EscrowHold.objects.filter(Q(reference=reference) | Q(hold_transaction_id=by_key))
-    for hold in earlier.select_related("hold_transaction")[:1]:
-        if (hold.reference, hold.hold_transaction.idempotency_key, hold.buyer_id) == (reference, key, buyer.pk):
+    earlier = _earlier_hold(reference, key)
+    if earlier is not None:
+        hold, hold_key = earlier
+        if (hold.reference, hold_key, hold.buyer_id) == (reference, key, buyer.pk):
             return hold  # the same hold asked again
         raise DomainError("This order has already been paid.")
     main, bonus, escrow = (
@@ -166,16 +213,16 @@ def _resolve_many(items):
     now = timezone.now()
     sellers = {seller.pk: seller for _, _, seller, _ in items if seller is not None}
     buyer_ids = {hold.buyer_id for hold, _, _, _ in items}
-    referred = Referral.objects.filter(referred_id__in=buyer_ids | set(sellers))
-    holds = {
-        h.pk: h
-        for h in EscrowHold.objects.select_for_update(of=("self",))
-        .annotate(escrow_account_id=credited_system_account("hold_transaction_id"), referred=Exists(referred))
-        .filter(pk__in=[hold.pk for hold, _, _, _ in items])
-        .order_by("pk")
-    }
-    # Most people were not referred: the referrals are read only when the lock query saw one.
-    referrals = list(referred.select_related("partner")) if any(h.referred for h in holds.values()) else []
+    people = sorted(buyer_ids | set(sellers))
+    holds = {}
+    referred = False
+    for hold, escrow_account_id, anyone_referred in _lock_holds(sorted({h.pk for h, _, _, _ in items}), people):
+        hold.escrow_account_id = escrow_account_id
+        holds[hold.pk] = hold
+        referred = bool(anyone_referred)
+    referrals = []
+    if referred:
+        referrals = list(Referral.objects.filter(referred_id__in=people).select_related("partner"))
     done = {}
     postings = []
     todo = []
@@ -239,18 +286,19 @@ def _resolve_many(items):
     for (hold, _commissions), (tx, _) in zip(todo, posted, strict=True):
         hold.resolution_transaction = tx
         done[hold.pk] = tx
-    ReferralCommission.objects.bulk_create(
+    commissions = [
         ReferralCommission(
             referral=r, kind=k, base_cents=base, amount_cents=cents, transaction=hold.resolution_transaction
         )
         for hold, commissions in todo
         for r, k, base, cents in commissions
-    )
+    ]
+    if commissions:
+        ReferralCommission.objects.bulk_create(commissions)
     if todo:
         _write_resolutions([hold for hold, _ in todo])
-    earlier = {
-        t.pk: t for t in LedgerTransaction.objects.filter(pk__in=[v for v in done.values() if isinstance(v, int)])
-    }
+    earlier_ids = [v for v in done.values() if isinstance(v, int)]
+    earlier = {t.pk: t for t in LedgerTransaction.objects.filter(pk__in=earlier_ids)} if earlier_ids else {}
     return [
         done[item[0].pk] if isinstance(done[item[0].pk], LedgerTransaction) else earlier[done[item[0].pk]]
         for item in items
