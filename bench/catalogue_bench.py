@@ -15,15 +15,10 @@ p50 ÷ the floor's p50, the queries each page makes (in-process test client) and
 execution time from EXPLAIN ANALYZE. Generate the data first with bench/generate_kworks.py."""
 
 import argparse
-import http.client
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -32,6 +27,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ["LOG_LEVEL"] = "WARNING"  # this process's own test-client requests (gunicorn logs at INFO to a file)
+
+from bench.loadrun import gunicorn, load_text, print_tables, run_load, warm_up  # noqa: E402
 
 SEARCHES = [
     "logo",
@@ -65,8 +62,6 @@ KINDS = [
     "seller page",
     "home user",
 ]
-TARGET_RATIO = 5  # p50 ≤ 5 × the floor's p50
-TARGET_P95_MS = 100
 
 
 def category_urls(rng, categories, attribute_filters, count):
@@ -121,92 +116,6 @@ def build_urls(rng, categories, attribute_filters, kwork_ids, sellers):
         "seller page": [f"/u/{name}/" for name in sellers],
         "home user": ["/"],
     }
-
-
-def percentile(values, pct):
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
-def run_load(port, urls, cookies, requests_per_client, max_seconds):
-    """One thread per session cookie; each request picks a page kind at random (all kinds equally often, so
-    the floor is measured under the same load as the pages), then a URL of that kind. Anonymous kinds are sent
-    without the cookie. Returns {kind: [(client ms, server ms, worker CPU ms), ...]}, errors and the wall time."""
-    results = {kind: [] for kind in urls}
-    errors = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + max_seconds
-    kinds = list(urls)
-
-    def worker(seed, cookie):
-        rng = random.Random(seed)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local = {kind: [] for kind in urls}
-        for _ in range(requests_per_client):
-            if time.monotonic() > deadline:
-                break
-            kind = rng.choice(kinds)
-            url = rng.choice(urls[kind])
-            headers = {"Host": "127.0.0.1"}
-            if kind.endswith("user"):
-                headers["Cookie"] = cookie
-            started = time.perf_counter()
-            try:
-                conn.request("GET", url, headers=headers)
-                response = conn.getresponse()
-                body = response.read()
-                status = response.status
-                timing = response.getheader("Server-Timing", "")
-            except (OSError, http.client.HTTPException) as error:
-                errors.append(f"{url}: {error}")
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            elapsed = (time.perf_counter() - started) * 1000
-            if status != 200:
-                errors.append(f"{kind} {url}: HTTP {status}")
-            elif kind.endswith("user") and b">Log out</button>" not in body:
-                errors.append(f"{kind} {url}: not logged in")
-            durations = dict(part.strip().split(";dur=") for part in timing.split(",") if ";dur=" in part)
-            local[kind].append((elapsed, float(durations.get("app", "nan")), float(durations.get("cpu", "nan"))))
-        conn.close()
-        with lock:
-            for kind, values in local.items():
-                results[kind].extend(values)
-
-    threads = [threading.Thread(target=worker, args=(i, cookie)) for i, cookie in enumerate(cookies)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors, time.monotonic() - started
-
-
-def wait_for(port, seconds=120):  # four workers importing Django on a loaded 2-core box take a while
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/bench/floor/", headers={"Host": "127.0.0.1"})
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"gunicorn did not answer on 127.0.0.1:{port}")
-
-
-def warm_up(port, urls, cookie):
-    """Every URL once, anonymous and logged in: the measured run sees warm caches (grids, cards, sessions),
-    as a site in steady use does; --no-grid-cache measures grids assembled from the cached cards."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    for kind, kind_urls in urls.items():
-        for url in kind_urls:
-            headers = {"Host": "127.0.0.1", "Cookie": cookie} if kind.endswith("user") else {"Host": "127.0.0.1"}
-            conn.request("GET", url, headers=headers)
-            conn.getresponse().read()
-    conn.close()
 
 
 def bench_sessions(clients, listed_ids):
@@ -277,11 +186,6 @@ def django_figures(urls):
     return queries, search_ms
 
 
-def load_text():
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min, {os.cpu_count()} cores)"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8093)
@@ -330,67 +234,17 @@ def main():
     cookies = bench_sessions(args.clients, visible)
 
     load_before = load_text()
-    # The request log stays on (it is part of every request's cost) but goes to a file, not the terminal.
-    server_log = tempfile.NamedTemporaryFile(prefix="catalogue_bench_gunicorn_", suffix=".log", delete=False)  # noqa: SIM115
-    print(f"gunicorn log: {server_log.name}")
-    server = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--no-control-socket",  # gunicorn 27 shares one control socket path between instances otherwise
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.floor_settings", "LOG_LEVEL": "INFO"},
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for(args.port)
-        warm_up(args.port, urls, cookies[0])
+    with gunicorn(args.port, args.workers, "catalogue_bench_gunicorn_"):
+        warm_up(args.port, urls, cookies[:1])
         load_start = load_text()
         results, errors, wall = run_load(args.port, urls, cookies, args.requests, args.max_seconds)
         load_end = load_text()
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        server_log.close()
 
     total = sum(len(v) for v in results.values())
     print(f"Kworks in the database: {kworks:,}; gunicorn workers: {args.workers}; clients: {args.clients}")
     print(f"load average: before gunicorn {load_before}; at the start {load_start}; at the end {load_end}")
     print(f"{total} requests in {wall:.1f} s = {total / wall:.0f} req/s; errors: {len(errors)}")
-    floors = {}
-    for label, column in (
-        ("server time (Server-Timing: in the worker)", 1),
-        ("client time (with queueing)", 0),
-        ("worker CPU time (Python only; hardly moved by the machine's load)", 2),
-    ):
-        print(f"{label}:")
-        floor = floors[column] = statistics.median(values[column] for values in results["floor"])
-        print(f"  {'page':<15}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'p50÷floor':>11}")
-        for kind in KINDS:
-            values = [row[column] for row in results[kind]]
-            if values:
-                print(
-                    f"  {kind:<15}{len(values):>6}{statistics.median(values):>9.1f}{percentile(values, 95):>9.1f}"
-                    f"{percentile(values, 99):>9.1f}{max(values):>9.1f}{statistics.median(values) / floor:>11.1f}"
-                )
-    # The floor's server time is a fraction of a millisecond (no queries, a tiny template), so the ratio is
-    # taken on client time as issue 14 measured it (both sides queue for the same workers); p95 on server time
-    # as DESIGN.md states it.
-    print(f"verdict (client p50 ≤ {TARGET_RATIO} × client floor p50, server p95 < {TARGET_P95_MS} ms):")
-    for kind in KINDS[3:]:
-        if results[kind]:
-            ratio = statistics.median(row[0] for row in results[kind]) / floors[0]
-            p95 = percentile([row[1] for row in results[kind]], 95)
-            verdict = "met" if ratio <= TARGET_RATIO and p95 < TARGET_P95_MS else "NOT met"
-            print(f"  {kind:<15}{ratio:>6.1f} ×{p95:>9.1f} ms  {verdict}")
+    print_tables(results, KINDS, KINDS[3:])
     if not args.no_figures:
         queries, search_ms = django_figures(urls)
         print("queries per page ('first' after a catalogue change, 'again' = the same URL once more):")

@@ -17,6 +17,10 @@ In a separate PostgreSQL database (default gigly_bench_orderpage, dropped and re
    order page at 10 / 500 / 2,000 messages, the refresh with nothing new, the refresh with one new message,
    "show earlier" at the 2,000-message order, and the seller's orders list with a handful and with 5,000 orders.
    Every figure is printed with its ratio to the floor and the load average of the run.
+5. unless --no-load: the same pages under gunicorn (4 workers, bench/loadrun.py) with --clients keep-alive
+   clients logged in as the buyer, each picking at random among the floor, the logged-in frame, the order page
+   at 10 / 500 / 2,000 messages, the refresh with nothing new and "show earlier": server, client and CPU time
+   per page with the ratio to the floor measured in the same run, and the verdict against DESIGN's targets.
 """
 
 import argparse
@@ -37,6 +41,11 @@ parser.add_argument("--many", type=int, default=5_000, help="orders of the busy 
 parser.add_argument("--others", type=int, default=100_000, help="orders of everyone else")
 parser.add_argument("--runs", type=int, default=40)
 parser.add_argument("--reuse", action="store_true")
+parser.add_argument("--no-load", action="store_true", help="skip the gunicorn run (in-process figures only)")
+parser.add_argument("--clients", type=int, default=8, help="gunicorn run: concurrent clients")
+parser.add_argument("--requests", type=int, default=250, help="gunicorn run: requests per client")
+parser.add_argument("--workers", type=int, default=4, help="gunicorn run: workers (2 per core)")
+parser.add_argument("--port", type=int, default=8094)
 args = parser.parse_args()
 
 os.environ["DATABASE_URL"] = f"postgres://postgres@{args.host}:5432/{args.db}"
@@ -60,6 +69,7 @@ from django.urls import include, path, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench.loadrun import gunicorn, load_text, print_tables, run_load, warm_up  # noqa: E402
 from marketplace.models import Category, Kwork  # noqa: E402
 from orders import rules, selectors, services, ui_helpers  # noqa: E402
 from orders.models import CancellationRequest, Order, OrderMessage  # noqa: E402
@@ -321,6 +331,46 @@ def main():
     say("| page | p50 ms | p95 ms | bytes | p50 ÷ floor |\n|---|---:|---:|---:|---:|")
     for label, (p50, p95, size) in rows:
         say(f"| {label} | {p50:.1f} | {p95:.1f} | {size:,} | {p50 / base:.1f} |")
+    if not args.no_load:
+        under_load(buyer, chats, longest, last)
+
+
+def under_load(buyer, chats, longest, last):
+    """The order page, its refresh and "show earlier" under gunicorn beside the floor, every client logged in
+    as the buyer (own session each)."""
+    from django.conf import settings
+
+    cookies = []
+    for _ in range(args.clients):
+        client = Client()
+        client.force_login(buyer)
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}")
+    version = ui_helpers.page_version(longest, selectors.pending_cancellation(longest))
+    chat = reverse("orders:messages", args=[longest.pk])
+    htmx = {"HX-Request": "true"}
+    urls = {
+        "floor": ["/bench/floor/"],
+        "frame user": ["/bench/frame/"],
+        **{f"order {n:,} msgs user": [reverse("orders:detail", args=[chats[n].pk])] for n in sorted(chats)},
+        "refresh, none new user": [(f"{chat}?after={last}&v={version}", 204, htmx)],
+        "show earlier user": [(f"{chat}?before={last - rules.CHAT_PAGE_SIZE + 1}", 200, htmx)],
+    }
+    kinds = list(urls)
+    load_before = load_text()
+    with gunicorn(args.port, args.workers, "order_page_bench_gunicorn_"):
+        warm_up(args.port, urls, cookies[:1])
+        load_start = load_text()
+        results, errors, wall = run_load(args.port, urls, cookies, args.requests, max_seconds=180)
+        load_end = load_text()
+    total = sum(len(v) for v in results.values())
+    say(f"\ngunicorn: {args.workers} workers, {args.clients} clients logged in as the buyer")
+    say(f"load average: before gunicorn {load_before}; at the start {load_start}; at the end {load_end}")
+    say(f"{total} requests in {wall:.1f} s = {total / wall:.0f} req/s; errors: {len(errors)}")
+    print_tables(results, kinds, kinds[2:])
+    for error in errors[:5]:
+        say("error:", error)
+    if errors:
+        sys.exit(1)
 
 
 main()

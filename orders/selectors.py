@@ -334,15 +334,20 @@ def cancellation_history(order):
     return CancellationRequest.objects.filter(order=order).select_related("requested_by").order_by("created_at")
 
 
-def order_actions(*, order, user):
+_UNKNOWN = object()
+
+
+def order_actions(*, order, user, pending=_UNKNOWN):
     """The actions available to `user` on `order` now, as a set of names the page shows buttons for:
     "requirements", "start", "deliver", "accept", "revision", "quick_cancel", "cancel", "answer_cancellation",
-    "withdraw_cancellation", "message"."""
+    "withdraw_cancellation", "message". `pending`: the open cancellation request or None, when the caller has
+    read it already."""
     side = order.party_of(user)
     if side is None:
         return set()
     actions = {"message"}
-    pending = pending_cancellation(order)
+    if pending is _UNKNOWN:
+        pending = pending_cancellation(order)
     now = timezone.now()
     if side == BUYER:
         if order.status in (S.NEW, S.IN_PROGRESS):
@@ -403,12 +408,13 @@ def cancellation_reason_refusal(*, order, user, reason, now):
     return None
 
 
-def cancellation_reasons_for(*, order, user):
+def cancellation_reasons_for(*, order, user, pending=_UNKNOWN):
     """The O9/O10 reasons `user` may choose for `order` now (empty for others and finished orders; while a
-    request is waiting for an answer, only the buyer's "not done on time" once the order is overdue)."""
+    request is waiting for an answer, only the buyer's "not done on time" once the order is overdue).
+    `pending`: the open cancellation request or None, when the caller has read it already."""
     if order.party_of(user) is None or order.status not in (S.NEW, S.IN_PROGRESS):
         return []
-    pending = has_pending_cancellation(order)
+    pending = has_pending_cancellation(order) if pending is _UNKNOWN else pending is not None
     now = timezone.now()
     return [
         r

@@ -122,9 +122,10 @@ class PageActions:
 OVERDUE_REASON = next(code for code, reason in rules.CANCEL_REASONS.items() if reason.only_overdue)
 
 
-def page_actions(*, order, user, reasons=()):
-    """`reasons`: selectors.cancellation_reasons_for(order=, user=) — the overdue one gets its own button (O5)."""
-    allowed = selectors.order_actions(order=order, user=user)
+def page_actions(*, order, user, reasons=(), pending):
+    """`reasons`: selectors.cancellation_reasons_for(order=, user=) — the overdue one gets its own button (O5);
+    `pending`: the open cancellation request or None."""
+    allowed = selectors.order_actions(order=order, user=user, pending=pending)
     actions = PageActions(
         # The requirements form is shown until they are sent; later changes go through the chat.
         can_send_requirements="requirements" in allowed and not order.requirements_sent_at,

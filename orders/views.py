@@ -181,9 +181,9 @@ def _positive_int(value):
 def _detail_context(request, order, **forms):
     user = request.user
     role = order.party_of(user)
-    reasons = selectors.cancellation_reasons_for(order=order, user=user)
-    actions = ui_helpers.page_actions(order=order, user=user, reasons=reasons)
     pending = selectors.pending_cancellation(order)
+    reasons = selectors.cancellation_reasons_for(order=order, user=user, pending=pending)
+    actions = ui_helpers.page_actions(order=order, user=user, reasons=reasons, pending=pending)
     choosable = [reason for reason in reasons if reason.code != actions.overdue_reason]
     cancel_form = forms.get("cancel_form")
     if cancel_form is None and choosable:
@@ -415,13 +415,14 @@ def cancellation_answer(request, pk, request_pk):
 
 
 def _chat_context(request, order, form=None):
+    pending = selectors.pending_cancellation(order)
     return {
         "order": order,
-        "page_version": ui_helpers.page_version(order, selectors.pending_cancellation(order)),
+        "page_version": ui_helpers.page_version(order, pending),
         "role": order.party_of(request.user),
         "chat": selectors.chat_page(order),
         "message_form": form or MessageForm(),
-        "can_message": ui_helpers.page_actions(order=order, user=request.user).can_message,
+        "can_message": ui_helpers.page_actions(order=order, user=request.user, pending=pending).can_message,
     }
 
 

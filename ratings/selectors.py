@@ -165,10 +165,11 @@ def order_feedback_panel(*, order, user):
         except FeedbackResponse.DoesNotExist:
             response = None
     buyer_rating = BuyerRating.objects.filter(order_id=order.pk).first() if role == "seller" else None
-    if feedback is not None:
-        order.feedback = feedback  # the policy reads it from the order: no second query
-    if role == "seller" and buyer_rating is not None:
-        order.buyer_rating = buyer_rating
+    # The policy reads them from the order: cached on it, "none" included, so it makes no second query.
+    if role is not None:
+        type(order).feedback.related.set_cached_value(order, feedback)
+    if role == "seller":
+        type(order).buyer_rating.related.set_cached_value(order, buyer_rating)
     finished = policy.finished_at(order) is not None
     return OrderFeedbackPanel(
         role=role,

@@ -102,7 +102,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "common.context_processors.site",
-                "accounts.context_processors.header",
             ],
             "builtins": ["common.templatetags.money", "common.templatetags.rules", "common.templatetags.dates"],
         },

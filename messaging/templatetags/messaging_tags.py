@@ -1,17 +1,6 @@
 from django import template
 
-from .. import selectors
-
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def messaging_unread(context):
-    """The header's unread count (one query), for the person logged in."""
-    user = context.get("user")
-    if user is None or not user.is_authenticated:
-        return 0
-    return selectors.unread_total(user=user)
 
 
 @register.inclusion_tag("messaging/partials/contact_button.html", takes_context=True)

@@ -38,18 +38,6 @@ def orders_counts(context, role):
     }
 
 
-@register.simple_tag(takes_context=True)
-def orders_to_do_count(context):
-    """The seller's orders that need their action now: new ones to start, ones to deliver, requests to answer."""
-    user = context.get("user")
-    if user is None or not user.is_authenticated:
-        return 0
-    counts = _cached(
-        context, ("action", rules.SELLER), lambda: selectors.action_counts(user=user, role=rules.SELLER)
-    )
-    return counts["total"]
-
-
 @register.inclusion_tag("orders/partials/countdown.html")
 def countdown(at):
     """A deadline with the time left (or overdue) as text (common.dates.time_left: "less than a minute left",

@@ -1,0 +1,125 @@
+"""The logged-in header's menus (main nav, bell, account menu), rendered once per person and what it shows.
+
+Every logged-in page draws the same menus; rendering them (about 17 included templates and 37 URL reversals)
+cost more than most pages' own content. Their HTML is cached under a key made of everything they show — the
+person, their mode, name and avatar, their staff roles, each app's counter (cart, orders to do, unread messages,
+unread notifications) and the templates' own source — so a changed count or name is a new key: nothing to
+invalidate, never stale. The counters are still read on every page, all in one statement where they can be;
+only the rendering is saved. The CSRF token differs per request, so the cached HTML holds a marker where it goes.
+
+Apps add a counter in their own `header.py`: `HEADER_COUNTS = {"name": function(user)}` returning None (not
+shown in the person's current mode: no query), an int, or a `Count(sql, params)` — one scalar SQL query that
+is sent together with the other apps' in one statement (building it with the ORM cost more than the database's
+work, on every logged-in page). The nav templates read `header_counts.<name>`."""
+
+import hashlib
+import sys
+from functools import cache
+from typing import NamedTuple
+
+from django.apps import apps
+from django.core.cache import cache as django_cache
+from django.db import connection
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils.module_loading import autodiscover_modules
+from django.utils.safestring import mark_safe
+
+from . import roles
+
+TEMPLATE = "components/header_menus.html"
+# Every template the menus are drawn from: a change to any of them (a deploy) changes every key.
+TEMPLATES = (
+    TEMPLATE,
+    "components/nav_links.html",
+    "components/account_menu_links.html",
+    "components/avatar.html",
+    "accounts/partials/bell.html",
+    "messaging/partials/unread.html",
+)
+CSRF_MARKER = "\x00csrf\x00"
+CACHE_SECONDS = 24 * 3600  # keys change with what they show; this only lets unused ones expire
+
+
+class Count(NamedTuple):
+    """A counter as one scalar SQL query (`SELECT COUNT(*) FROM … WHERE user_id = %s`) and its parameters."""
+
+    sql: str
+    params: list
+
+
+@cache
+def _counters():
+    """{name: function} from every installed app's header.py, in INSTALLED_APPS order (once per process)."""
+    autodiscover_modules("header")
+    merged = {}
+    for config in apps.get_app_configs():
+        module = sys.modules.get(f"{config.name}.header")
+        merged.update(getattr(module, "HEADER_COUNTS", {}))
+    return merged
+
+
+@cache
+def _templates_version():
+    sources = "\x00".join(get_template(name).template.source for name in TEMPLATES)
+    return hashlib.blake2b(sources.encode(), digest_size=6).hexdigest()
+
+
+def counts(user):
+    """{name: int or None} of every app's counter; the SQL ones in one statement."""
+    found = {name: count(user) for name, count in _counters().items()}
+    batched = [(name, value) for name, value in found.items() if isinstance(value, Count)]
+    if batched:
+        sql = "SELECT " + ", ".join(f"({value.sql})" for _, value in batched)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [param for _, value in batched for param in value.params])
+            row = cursor.fetchone()
+        found.update((name, number or 0) for (name, _), number in zip(batched, row, strict=True))
+    return found
+
+
+def _facts(user, header_counts, is_support, is_moderator):
+    avatar = user.avatar.name if user.avatar else ""
+    return (
+        user.pk,
+        user.username,
+        user.public_name,
+        user.mode,
+        avatar,
+        user.is_staff,
+        is_support,
+        is_moderator,
+        sorted(header_counts.items()),
+        _templates_version(),
+    )
+
+
+def menus_html(request, user):
+    """The header's menus for `user` (logged in): from the cache when the person and their counts are as they
+    were, else rendered and stored. The request's CSRF token is put in on the way out."""
+    header_counts = counts(user)
+    is_support, is_moderator = roles.is_support(user), roles.is_moderator(user)
+    facts = _facts(user, header_counts, is_support, is_moderator)
+    key = "header:" + hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
+    html = django_cache.get(key)
+    if html is None:
+        html = get_template(TEMPLATE).render(
+            {
+                "user": user,
+                "header_counts": header_counts,
+                "unread_notifications": header_counts.get("notifications"),
+                "is_support": is_support,
+                "is_moderator": is_moderator,
+                "csrf_token": CSRF_MARKER,
+            }
+        )
+        django_cache.set(key, html, CACHE_SECONDS)
+    return mark_safe(html.replace(CSRF_MARKER, get_token(request)))  # noqa: S308 (our own template's output)
+
+
+def _unread_notifications(user):
+    # The twin of selectors.unread_count, as SQL for the header's one statement.
+    return Count("SELECT COUNT(*) FROM accounts_notification WHERE user_id = %s AND read_at IS NULL", [user.pk])
+
+
+HEADER_COUNTS = {"notifications": _unread_notifications}
