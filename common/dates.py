@@ -8,9 +8,12 @@ import zoneinfo
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS, MONTHS_3
 
 DEFAULT_TIME_ZONE = "UTC"
+# The formats, in Django's notation; the functions below write them directly (Django's dateformat parses the
+# format string on every call: most of a chat page's time), tests/common/test_dates.py checks they agree.
 DATETIME_FORMAT = "j M Y, H:i"  # 3 Dec 2026, 22:54
 DATE_FORMAT = "j M Y"  # 3 Dec 2026
 MONTH_FORMAT = "F Y"  # December 2026
@@ -67,7 +70,7 @@ def format_datetime(value, zone=None, *, show_zone=False):
     if value is None or value == "":
         return ""
     local = _local(value, zone)
-    text = dateformat.format(local, DATETIME_FORMAT)
+    text = f"{_day(local)}, {local.hour:02d}:{local.minute:02d}"
     if show_zone and isinstance(local, datetime.datetime) and local.tzinfo is not None:
         text = f"{text} {zone_abbreviation(local)}"
     return text
@@ -77,14 +80,19 @@ def format_date(value, zone=None):
     """ "3 Dec 2026": the day of `value` where the reader is."""
     if value is None or value == "":
         return ""
-    return dateformat.format(_local(value, zone), DATE_FORMAT)
+    return _day(_local(value, zone))
 
 
 def format_month(value, zone=None):
     """ "December 2026" (member since …)."""
     if value is None or value == "":
         return ""
-    return dateformat.format(_local(value, zone), MONTH_FORMAT)
+    local = _local(value, zone)
+    return f"{MONTHS[local.month]} {local.year:04d}"
+
+
+def _day(local):
+    return f"{local.day} {str(MONTHS_3[local.month]).title()} {local.year:04d}"
 
 
 def _span(seconds):

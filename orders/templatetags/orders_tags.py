@@ -1,10 +1,11 @@
-"""Tags of the orders app's hook templates (header link count, dashboard cards)."""
+"""Tags of the orders app's templates (dashboard cards, countdowns, the chat's messages)."""
 
 from uuid import uuid4
 
 from django import template
+from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from common import dates
 from orders import rules, selectors
@@ -52,3 +53,39 @@ def countdown(at):
 def order_key_field():
     """The "Order now" form's one-time key (services.order_place: a double click places one order)."""
     return format_html('<input type="hidden" name="order_key" value="{}">', uuid4().hex)
+
+
+@register.simple_tag(takes_context=True)
+def chat_messages(context, messages):
+    """{% chat_messages chat.rows %}: the order chat's messages, written here rather than by an included template
+    per message: the chat is the order page's one loop (a page of 30 messages and the refresh's new ones), and
+    the template engine spent about 0.15 ms a message on it, most of the page's own time.
+    tests/orders/test_chat.py checks the markup against the template it replaces."""
+    viewer_id = getattr(context.get("user"), "pk", None)
+    return format_html_join("", "{}", ((_chat_message(message, viewer_id),) for message in messages))
+
+
+def _chat_message(message, viewer_id):
+    mine = message.author_id == viewer_id
+    files = list(message.attachments.all())
+    return format_html(
+        '<div class="chat-message{}" id="order-message-{}">\n'
+        '  <div class="chat-meta">{} · <time datetime="{}">{}</time></div>\n'
+        "  {}\n  {}\n</div>\n",
+        " mine" if mine else "",
+        message.pk,
+        "You" if mine else message.author.public_name,
+        timezone.localtime(message.created_at).isoformat(),
+        dates.format_datetime(message.created_at),
+        format_html('<div class="chat-text">{}</div>', linebreaksbr(message.text)) if message.text else "",
+        format_html(
+            '<ul class="files">{}</ul>',
+            format_html_join(
+                "",
+                '<li><a href="{}" download>{}</a> <small class="muted">{}</small></li>',
+                ((f.file.url, f.name, filesizeformat(f.size)) for f in files),
+            ),
+        )
+        if files
+        else "",
+    )

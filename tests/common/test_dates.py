@@ -86,3 +86,19 @@ def test_every_template_writes_dates_with_the_one_format():
             if re.search(r"\|(?:date|time)\s*(?:\}\}|\|)", line):
                 stray.append(f"{path.relative_to(TEMPLATES)}:{number}: bare |date")
     assert stray == []
+
+
+def test_the_written_formats_are_djangos_formats():
+    """common/dates.py writes its formats directly (Django's dateformat parses the format on every call); they
+    agree with Django's own formatting of the format strings it names, for every month, day and hour."""
+    from django.utils import dateformat
+
+    berlin = ZoneInfo("Europe/Berlin")
+    for month in range(1, 13):
+        for day, hour, minute in ((1, 0, 0), (9, 9, 5), (28, 23, 59)):
+            moment = datetime(2026, month, day, hour, minute, 30, tzinfo=UTC)
+            local = moment.astimezone(berlin)
+            assert dates.format_datetime(moment, berlin) == dateformat.format(local, dates.DATETIME_FORMAT)
+            assert dates.format_date(moment, berlin) == dateformat.format(local, dates.DATE_FORMAT)
+            assert dates.format_month(moment, berlin) == dateformat.format(local, dates.MONTH_FORMAT)
+    assert dates.format_date(date(987, 3, 4)) == dateformat.format(date(987, 3, 4), dates.DATE_FORMAT)
