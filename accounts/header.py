@@ -65,16 +65,22 @@ def _templates_version():
     return hashlib.blake2b(sources.encode(), digest_size=6).hexdigest()
 
 
+GROUPS = "groups"  # not a counter: whether the person is in any staff group (most are not: then no roles query)
+
+
 def counts(user):
-    """{name: int or None} of every app's counter; the SQL ones in one statement."""
+    """{name: int or None} of every app's counter; the SQL ones in one statement, together with the count of the
+    person's staff groups (roles are then known without a query for everyone who has none)."""
     found = {name: count(user) for name, count in _counters().items()}
     batched = [(name, value) for name, value in found.items() if isinstance(value, Count)]
-    if batched:
-        sql = "SELECT " + ", ".join(f"({value.sql})" for _, value in batched)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [param for _, value in batched for param in value.params])
-            row = cursor.fetchone()
-        found.update((name, number or 0) for (name, _), number in zip(batched, row, strict=True))
+    batched.append((GROUPS, Count("SELECT COUNT(*) FROM accounts_user_groups WHERE user_id = %s", [user.pk])))
+    sql = "SELECT " + ", ".join(f"({value.sql})" for _, value in batched)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param for _, value in batched for param in value.params])
+        row = cursor.fetchone()
+    found.update((name, number or 0) for (name, _), number in zip(batched, row, strict=True))
+    if not found.pop(GROUPS):
+        roles.remember_no_groups(user)
     return found
 
 

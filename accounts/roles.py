@@ -76,6 +76,12 @@ def is_moderator(user):
     return user.is_authenticated and user.is_active and (user.is_superuser or _in_group(user, MODERATORS))
 
 
+def remember_no_groups(user):
+    """Record that `user` belongs to no group (a caller that counted them, the header), so the checks above
+    make no query for them in this request."""
+    user._group_names = set()
+
+
 def _in_group(user, name):
     cache = getattr(user, "_group_names", None)
     if cache is None:

@@ -180,8 +180,11 @@ def test_the_header_makes_the_same_queries_for_any_amount_of_data():
     for _ in range(5):
         start(buyer=busy, seller=seller_with_kwork())
     assert len(queries(quiet)) == len(queries(busy))
-    # The counters are one statement.
+    # The counters are one statement, with the count of staff groups: someone in none costs no roles query.
     assert sum("accounts_notification" in sql and "marketplace_cartitem" in sql for sql in queries(busy)) == 1
+    assert not any("auth_group" in sql for sql in queries(busy))
+    staff = in_group(verified(UserFactory()), roles.SUPPORT)
+    assert sum("auth_group" in sql for sql in queries(staff)) == 1
 
 
 def test_a_person_logs_in_through_the_form_and_sees_their_menus(client):
