@@ -83,6 +83,7 @@ def test_every_change_is_in_the_header_at_once():
     assert header.TEMPLATE in [t.name for t in first.templates]
     again = client.get(PAGE)  # the same person, the same counts: the menus come from the cache
     assert header.TEMPLATE not in [t.name for t in again.templates]
+    assert "{#" not in first.text and "#}" not in first.text  # no template comment leaks into the page
     assert 'class="account-name">header-buyer<' in again.text
 
     marketplace_services.cart_add(user=buyer, kwork_id=KworkFactory().pk)
