@@ -13,17 +13,16 @@ is sent together with the other apps' in one statement (building it with the ORM
 work, on every logged-in page). The nav templates read `header_counts.<name>`."""
 
 import hashlib
-import sys
 from functools import cache
 from typing import NamedTuple
 
-from django.apps import apps
 from django.core.cache import cache as django_cache
 from django.db import connection
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
-from django.utils.module_loading import autodiscover_modules
 from django.utils.safestring import mark_safe
+
+from common.discovery import app_declarations
 
 from . import roles
 
@@ -51,11 +50,9 @@ class Count(NamedTuple):
 @cache
 def _counters():
     """{name: function} from every installed app's header.py, in INSTALLED_APPS order (once per process)."""
-    autodiscover_modules("header")
     merged = {}
-    for config in apps.get_app_configs():
-        module = sys.modules.get(f"{config.name}.header")
-        merged.update(getattr(module, "HEADER_COUNTS", {}))
+    for counts in app_declarations("header", "HEADER_COUNTS"):
+        merged.update(counts)
     return merged
 
 

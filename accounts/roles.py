@@ -1,7 +1,6 @@
 """T6: who may do what. Groups are created by a migration; their permissions are kept in step after every
 migrate. Each app lists what its models give each role in its own `roles.py` (ROLE_PERMISSIONS)."""
 
-import sys
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -27,14 +26,11 @@ ROLE_PERMISSIONS = {
 
 def all_role_permissions():
     """ROLE_PERMISSIONS of every installed app's roles.py (this one included), merged per group."""
-    from django.apps import apps
-    from django.utils.module_loading import autodiscover_modules
+    from common.discovery import app_declarations
 
-    autodiscover_modules("roles")
     merged = {}
-    for config in apps.get_app_configs():
-        module = sys.modules.get(f"{config.name}.roles")
-        for group, perms in getattr(module, "ROLE_PERMISSIONS", {}).items():
+    for declared in app_declarations("roles", "ROLE_PERMISSIONS"):
+        for group, perms in declared.items():
             merged.setdefault(group, []).extend(perms)
     return merged
 

@@ -28,7 +28,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ["LOG_LEVEL"] = "WARNING"  # this process's own test-client requests (gunicorn logs at INFO to a file)
 
-from bench.loadrun import gunicorn, load_text, print_tables, run_load, warm_up  # noqa: E402
+from bench.loadrun import measure  # noqa: E402
 
 SEARCHES = [
     "logo",
@@ -233,18 +233,18 @@ def main():
     urls = build_urls(rng, categories, attribute_filters, kwork_ids, sellers)
     cookies = bench_sessions(args.clients, visible)
 
-    load_before = load_text()
-    with gunicorn(args.port, args.workers, "catalogue_bench_gunicorn_"):
-        warm_up(args.port, urls, cookies[:1])
-        load_start = load_text()
-        results, errors, wall = run_load(args.port, urls, cookies, args.requests, args.max_seconds)
-        load_end = load_text()
-
-    total = sum(len(v) for v in results.values())
     print(f"Kworks in the database: {kworks:,}; gunicorn workers: {args.workers}; clients: {args.clients}")
-    print(f"load average: before gunicorn {load_before}; at the start {load_start}; at the end {load_end}")
-    print(f"{total} requests in {wall:.1f} s = {total / wall:.0f} req/s; errors: {len(errors)}")
-    print_tables(results, KINDS, KINDS[3:])
+    _, errors = measure(
+        port=args.port,
+        workers=args.workers,
+        log_prefix="catalogue_bench_gunicorn_",
+        urls=urls,
+        cookies=cookies,
+        requests=args.requests,
+        max_seconds=args.max_seconds,
+        kinds=KINDS,
+        measured=KINDS[3:],
+    )
     if not args.no_figures:
         queries, search_ms = django_figures(urls)
         print("queries per page ('first' after a catalogue change, 'again' = the same URL once more):")

@@ -204,3 +204,19 @@ def print_tables(results, kinds, measured):
             verdict = "met" if ratio <= TARGET_RATIO and p95 < TARGET_P95_MS else "NOT met"
             size = statistics.median(row[3] for row in results[kind])
             print(f"  {kind:<22}{ratio:>6.1f} ×{p95:>9.1f} ms  {verdict}   ({size:,.0f} bytes)")
+
+
+def measure(*, port, workers, log_prefix, urls, cookies, requests, max_seconds, kinds, measured):
+    """gunicorn started, every URL warmed, the load run and its tables printed with the load average before,
+    at the start and at the end. Returns (results, errors)."""
+    load_before = load_text()
+    with gunicorn(port, workers, log_prefix):
+        warm_up(port, urls, cookies[:1])
+        load_start = load_text()
+        results, errors, wall = run_load(port, urls, cookies, requests, max_seconds)
+        load_end = load_text()
+    total = sum(len(values) for values in results.values())
+    print(f"load average: before gunicorn {load_before}; at the start {load_start}; at the end {load_end}")
+    print(f"{total} requests in {wall:.1f} s = {total / wall:.0f} req/s; errors: {len(errors)}")
+    print_tables(results, kinds, measured)
+    return results, errors

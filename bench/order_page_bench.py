@@ -69,7 +69,7 @@ from django.urls import include, path, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from bench.loadrun import gunicorn, load_text, print_tables, run_load, warm_up  # noqa: E402
+from bench.loadrun import measure  # noqa: E402
 from marketplace.models import Category, Kwork  # noqa: E402
 from orders import rules, selectors, services, ui_helpers  # noqa: E402
 from orders.models import CancellationRequest, Order, OrderMessage  # noqa: E402
@@ -356,17 +356,18 @@ def under_load(buyer, chats, longest, last):
         "show earlier user": [(f"{chat}?before={last - rules.CHAT_PAGE_SIZE + 1}", 200, htmx)],
     }
     kinds = list(urls)
-    load_before = load_text()
-    with gunicorn(args.port, args.workers, "order_page_bench_gunicorn_"):
-        warm_up(args.port, urls, cookies[:1])
-        load_start = load_text()
-        results, errors, wall = run_load(args.port, urls, cookies, args.requests, max_seconds=180)
-        load_end = load_text()
-    total = sum(len(v) for v in results.values())
     say(f"\ngunicorn: {args.workers} workers, {args.clients} clients logged in as the buyer")
-    say(f"load average: before gunicorn {load_before}; at the start {load_start}; at the end {load_end}")
-    say(f"{total} requests in {wall:.1f} s = {total / wall:.0f} req/s; errors: {len(errors)}")
-    print_tables(results, kinds, kinds[2:])
+    _, errors = measure(
+        port=args.port,
+        workers=args.workers,
+        log_prefix="order_page_bench_gunicorn_",
+        urls=urls,
+        cookies=cookies,
+        requests=args.requests,
+        max_seconds=180,
+        kinds=kinds,
+        measured=kinds[2:],
+    )
     for error in errors[:5]:
         say("error:", error)
     if errors:

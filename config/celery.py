@@ -21,14 +21,11 @@ app.autodiscover_tasks()
 def build_beat_schedule():
     """Every timed job of the site: the BEAT_SCHEDULE of each installed app's `schedule.py`, so each timed job
     stays next to the code it runs. Needs the app registry (Django set up)."""
-    from django.apps import apps
-    from django.utils.module_loading import autodiscover_modules
+    from common.discovery import app_declarations
 
-    autodiscover_modules("schedule")
     schedule = {}
-    for config in apps.get_app_configs():
-        module = sys.modules.get(f"{config.name}.schedule")
-        schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
+    for entries in app_declarations("schedule", "BEAT_SCHEDULE"):
+        schedule.update(entries)
     return schedule
 
 

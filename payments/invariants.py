@@ -1,12 +1,10 @@
 """The ledger's invariants (DESIGN: Money, P9), checked in one place: `manage.py ledger_check` and the
 Hypothesis state machine both call `ledger_problems()`. Six queries, whatever the size of the ledger."""
 
-import sys
-
-from django.apps import apps
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils.module_loading import autodiscover_modules
+
+from common.discovery import app_declarations
 
 from .models import EscrowHold, LedgerAccount, LedgerEntry, LedgerTransaction, Withdrawal
 
@@ -93,10 +91,7 @@ def ledger_problems():
 
 def other_apps_problems():
     """The problems every installed app's `ledger_checks.py` reports (found by Django's autodiscovery)."""
-    autodiscover_modules("ledger_checks")
     found = []
-    for config in apps.get_app_configs():
-        module = sys.modules.get(f"{config.name}.ledger_checks")
-        if module is not None:
-            found += list(module.problems())
+    for problems in app_declarations("ledger_checks", "problems"):
+        found += list(problems())
     return found
