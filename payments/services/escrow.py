@@ -286,15 +286,15 @@ def _resolve_many(items):
     for (hold, _commissions), (tx, _) in zip(todo, posted, strict=True):
         hold.resolution_transaction = tx
         done[hold.pk] = tx
-    commissions = [
+    commission_rows = [
         ReferralCommission(
             referral=r, kind=k, base_cents=base, amount_cents=cents, transaction=hold.resolution_transaction
         )
         for hold, commissions in todo
         for r, k, base, cents in commissions
     ]
-    if commissions:
-        ReferralCommission.objects.bulk_create(commissions)
+    if commission_rows:
+        ReferralCommission.objects.bulk_create(commission_rows)
     if todo:
         _write_resolutions([hold for hold, _ in todo])
     earlier_ids = [v for v in done.values() if isinstance(v, int)]
