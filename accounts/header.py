@@ -3,8 +3,8 @@
 Every logged-in page draws the same menus; rendering them (about 17 included templates and 37 URL reversals)
 cost more than most pages' own content. Their HTML is cached under a key made of everything they show — the
 person, their mode, name and avatar, their staff roles, each app's counter (cart, orders to do, unread messages,
-unread notifications) and the templates' own source — so a changed count or name is a new key: nothing to
-invalidate, never stale. The counters are still read on every page, all in one statement where they can be;
+unread notifications) and a fingerprint of the menus as this code draws them (templates, URLs) — so a changed
+count or name, or a deploy, is a new key: nothing to invalidate, never stale. The counters are still read on every page, all in one statement where they can be;
 only the rendering is saved. The CSRF token differs per request, so the cached HTML holds a marker where it goes.
 
 Apps add a counter in their own `header.py`: `HEADER_COUNTS = {"name": function(user)}` returning None (not
@@ -27,15 +27,6 @@ from common.discovery import app_declarations
 from . import roles
 
 TEMPLATE = "components/header_menus.html"
-# Every template the menus are drawn from: a change to any of them (a deploy) changes every key.
-TEMPLATES = (
-    TEMPLATE,
-    "components/nav_links.html",
-    "components/account_menu_links.html",
-    "components/avatar.html",
-    "accounts/partials/bell.html",
-    "messaging/partials/unread.html",
-)
 CSRF_MARKER = "\x00csrf\x00"
 CACHE_SECONDS = 24 * 3600  # keys change with what they show; this only lets unused ones expire
 
@@ -57,9 +48,33 @@ def _counters():
 
 
 @cache
-def _templates_version():
-    sources = "\x00".join(get_template(name).template.source for name in TEMPLATES)
-    return hashlib.blake2b(sources.encode(), digest_size=6).hexdigest()
+def _version():
+    """A hash of the menus as this code draws them (once per process): the template, every template it includes
+    and every URL it links to, drawn for a made-up person in each mode and role. A deploy that changes any of
+    them changes every key, so no cached menu outlives it."""
+    from .models import User
+
+    drawn = [
+        _render(
+            User(pk=0, username="probe", mode=mode), {"cart": 1, "orders_to_do": 1, "messages": 1}, staff, staff
+        )
+        for mode in (User.Mode.BUYER, User.Mode.SELLER)
+        for staff in (False, True)
+    ]
+    return hashlib.blake2b("\x00".join(drawn).encode(), digest_size=6).hexdigest()
+
+
+def _render(user, header_counts, is_support, is_moderator):
+    return get_template(TEMPLATE).render(
+        {
+            "user": user,
+            "header_counts": header_counts,
+            "unread_notifications": header_counts.get("notifications"),
+            "is_support": is_support,
+            "is_moderator": is_moderator,
+            "csrf_token": CSRF_MARKER,
+        }
+    )
 
 
 GROUPS = "groups"  # not a counter: whether the person is in any staff group (most are not: then no roles query)
@@ -93,7 +108,7 @@ def _facts(user, header_counts, is_support, is_moderator):
         is_support,
         is_moderator,
         sorted(header_counts.items()),
-        _templates_version(),
+        _version(),
     )
 
 
@@ -106,16 +121,7 @@ def menus_html(request, user):
     key = "header:" + hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
     html = django_cache.get(key)
     if html is None:
-        html = get_template(TEMPLATE).render(
-            {
-                "user": user,
-                "header_counts": header_counts,
-                "unread_notifications": header_counts.get("notifications"),
-                "is_support": is_support,
-                "is_moderator": is_moderator,
-                "csrf_token": CSRF_MARKER,
-            }
-        )
+        html = _render(user, header_counts, is_support, is_moderator)
         django_cache.set(key, html, CACHE_SECONDS)
     return mark_safe(html.replace(CSRF_MARKER, get_token(request)))  # noqa: S308 (our own template's output)
 

@@ -194,3 +194,20 @@ def test_a_person_logs_in_through_the_form_and_sees_their_menus(client):
     assert response.status_code == 200
     assert 'class="account-name">form-login<' in page(client)
     assert person.pk == int(client.session["_auth_user_id"])
+
+
+def test_a_deploy_that_changes_the_menus_changes_every_key(settings, tmp_path):
+    """The key holds a fingerprint of the menus as the running code draws them: a changed template (here, an
+    app's nav template overridden) or URL gives new keys, so a cached menu never outlives a deploy."""
+    buyer = verified(UserFactory())
+    client = logged_in(buyer)
+    assert "Catalogue</a>" in page(client)
+    override = tmp_path / "marketplace"
+    override.mkdir()
+    (override / "nav.html").write_text('<a href="/categories/" class="nav-link">The whole catalogue</a>')
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    header._version.cache_clear()  # a new process: the deploy
+    try:
+        assert "The whole catalogue</a>" in page(client)
+    finally:
+        header._version.cache_clear()
