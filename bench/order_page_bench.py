@@ -61,7 +61,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Count, Exists, OuterRef, Q, Subquery  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.template import engines  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
@@ -72,7 +72,7 @@ from accounts.models import User  # noqa: E402
 from bench.loadrun import measure  # noqa: E402
 from marketplace.models import Category, Kwork  # noqa: E402
 from orders import rules, selectors, services, ui_helpers  # noqa: E402
-from orders.models import CancellationRequest, Order, OrderMessage  # noqa: E402
+from orders.models import Order, OrderMessage  # noqa: E402
 from payments import services as payment_services  # noqa: E402
 
 COMMAND = "  ".join(["$", ".venv/bin/python", *sys.argv])
@@ -211,7 +211,10 @@ def fill():
 
 
 def explain(label, queryset):
-    query, params = queryset.query.sql_with_params()
+    explain_sql(label, *queryset.query.sql_with_params())
+
+
+def explain_sql(label, query, params):
     plan = "\n".join(r[0] for r in sql("EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF) " + query, params))
     say(f"\n-- {label}\n{plan}")
     bad = [line for line in plan.splitlines() if "Seq Scan on orders_" in line]
@@ -259,19 +262,10 @@ def main():
     )
     poll = selectors.chat_poll(user=buyer, pk=longest.pk, after=last)
     assert not poll.has_new
-    explain(
+    explain_sql(
         "the refresh's one query (status, open request, anything after the last id)",
-        Order.objects.filter(Q(buyer=buyer) | Q(seller=buyer), pk=longest.pk)
-        .order_by()
-        .annotate(
-            pending_pk=Subquery(
-                CancellationRequest.objects.filter(order=OuterRef("pk"), status="pending")
-                .order_by()
-                .values("pk")[:1]
-            ),
-            has_new=Exists(OrderMessage.objects.filter(order=OuterRef("pk"), pk__gt=last)),
-        )
-        .values_list("status", "pending_pk", "has_new"),
+        selectors._CHAT_POLL_SQL,
+        ["pending", last, longest.pk, buyer.pk, buyer.pk],
     )
     explain(
         f"the busy seller's list, first page of all ({args.many:,} orders)",

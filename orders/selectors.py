@@ -4,7 +4,8 @@ select_related/prefetch_related so the query count does not grow with the number
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Window
+from django.db import connection
+from django.db.models import Count, F, Max, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -260,28 +261,27 @@ class ChatPoll:
     has_new: bool
 
 
+_CHAT_POLL_SQL = """SELECT o.status,
+    (SELECT c.id FROM orders_cancellationrequest c WHERE c.order_id = o.id AND c.status = %s LIMIT 1),
+    EXISTS (SELECT 1 FROM orders_ordermessage m WHERE m.order_id = o.id AND m.id > %s)
+FROM orders_order o WHERE o.id = %s AND (o.buyer_id = %s OR o.seller_id = %s)"""
+
+
 def chat_poll(*, user, pk, after):
     """What the chat's refresh needs to know, in one query: the order's status and open cancellation request (what
     the rest of the page depends on) and whether a message newer than `after` exists. Http404 when `user` is not
-    a party, as for the page."""
+    a party, as for the page. Hand-written SQL: every open order tab asks every 15 seconds, and compiling the
+    query with the ORM cost more than the database's three index look-ups (at most one pending request: a
+    unique partial index)."""
     if user is None or not user.is_authenticated:
         raise Http404("No such order.")
-    pending = CancellationRequest.objects.filter(
-        order=OuterRef("pk"), status=CancellationRequest.Status.PENDING
-    ).order_by()  # at most one (a unique partial index): no sort
-    row = (
-        Order.objects.filter(Q(buyer=user) | Q(seller=user), pk=pk)
-        .order_by()
-        .annotate(
-            pending_pk=Subquery(pending.values("pk")[:1]),
-            has_new=Exists(OrderMessage.objects.filter(order=OuterRef("pk"), pk__gt=after)),
-        )
-        .values_list("status", "pending_pk", "has_new")
-        .first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAT_POLL_SQL, [CancellationRequest.Status.PENDING.value, after, pk, user.pk, user.pk])
+        row = cursor.fetchone()
     if row is None:
         raise Http404("No such order.")
-    return ChatPoll(*row)
+    status, pending_pk, has_new = row
+    return ChatPoll(status, pending_pk, bool(has_new))
 
 
 def timeline_page(order, *, before=None):
