@@ -4,17 +4,17 @@ Every logged-in page draws the same menus; rendering them (about 17 included tem
 cost more than most pages' own content. Their HTML is cached under a key made of everything they show — the
 person, their mode, name and avatar, their staff roles, each app's counter (cart, orders to do, unread messages,
 unread notifications) and a fingerprint of the menus as this code draws them (templates, URLs) — so a changed
-count or name, or a deploy, is a new key: nothing to invalidate, never stale. The counters are still read on every page, all in one statement where they can be;
-only the rendering is saved. The CSRF token differs per request, so the cached HTML holds a marker where it goes.
+count or name, or a deploy, is a new key: nothing to invalidate, never stale. The counters are still read on
+every page, all in one statement where they can be; only the rendering is saved. The CSRF token differs per
+request, so the cached HTML holds a marker where it goes.
 
 Apps add a counter in their own `header.py`: `HEADER_COUNTS = {"name": function(user)}` returning None (not
-shown in the person's current mode: no query), an int, or a `Count(sql, params)` — one scalar SQL query that
-is sent together with the other apps' in one statement (building it with the ORM cost more than the database's
+shown in the person's current mode: no query), an int, or a `common.db.ScalarQuery` (their selector's own query),
+sent together with the other apps' in one statement (building each with the ORM cost more than the database's
 work, on every logged-in page). The nav templates read `header_counts.<name>`."""
 
 import hashlib
 from functools import cache
-from typing import NamedTuple
 
 from django.core.cache import cache as django_cache
 from django.db import connection
@@ -22,20 +22,14 @@ from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
+from common.db import ScalarQuery
 from common.discovery import app_declarations
 
-from . import roles
+from . import roles, selectors
 
 TEMPLATE = "components/header_menus.html"
 CSRF_MARKER = "\x00csrf\x00"
 CACHE_SECONDS = 24 * 3600  # keys change with what they show; this only lets unused ones expire
-
-
-class Count(NamedTuple):
-    """A counter as one scalar SQL query (`SELECT COUNT(*) FROM … WHERE user_id = %s`) and its parameters."""
-
-    sql: str
-    params: list
 
 
 @cache
@@ -84,8 +78,10 @@ def counts(user):
     """{name: int or None} of every app's counter; the SQL ones in one statement, together with the count of the
     person's staff groups (roles are then known without a query for everyone who has none)."""
     found = {name: count(user) for name, count in _counters().items()}
-    batched = [(name, value) for name, value in found.items() if isinstance(value, Count)]
-    batched.append((GROUPS, Count("SELECT COUNT(*) FROM accounts_user_groups WHERE user_id = %s", [user.pk])))
+    batched = [(name, value) for name, value in found.items() if isinstance(value, ScalarQuery)]
+    batched.append(
+        (GROUPS, ScalarQuery("SELECT COUNT(*) FROM accounts_user_groups WHERE user_id = %s", [user.pk]))
+    )
     sql = "SELECT " + ", ".join(f"({value.sql})" for _, value in batched)
     with connection.cursor() as cursor:
         cursor.execute(sql, [param for _, value in batched for param in value.params])
@@ -126,9 +122,4 @@ def menus_html(request, user):
     return mark_safe(html.replace(CSRF_MARKER, get_token(request)))  # noqa: S308 (our own template's output)
 
 
-def _unread_notifications(user):
-    # The twin of selectors.unread_count, as SQL for the header's one statement.
-    return Count("SELECT COUNT(*) FROM accounts_notification WHERE user_id = %s AND read_at IS NULL", [user.pk])
-
-
-HEADER_COUNTS = {"notifications": _unread_notifications}
+HEADER_COUNTS = {"notifications": selectors.unread_count_query}

@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Max, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
+from common.db import ScalarQuery
+
 from . import rules
 from .models import AccountChange, DeletionRequest, Notification, UserBadge
 
@@ -45,8 +47,15 @@ def profile_get(*, username):
     )
 
 
+def unread_count_query(user):
+    """The person's unread notifications, as one scalar query (the header reads it with its other counters)."""
+    return ScalarQuery(
+        "SELECT COUNT(*) FROM accounts_notification WHERE user_id = %s AND read_at IS NULL", [user.pk]
+    )
+
+
 def unread_count(user):
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return unread_count_query(user).value()
 
 
 def notifications_for(*, user):

@@ -1,6 +1,38 @@
-"""Batch writes the ORM makes expensive."""
+"""Batch writes the ORM makes expensive, and hand-written reads for the hot paths where compiling an ORM query
+costs more than the database's work."""
+
+from typing import NamedTuple
 
 from django.db import connection, models
+
+
+class ScalarQuery(NamedTuple):
+    """One scalar SQL query (`SELECT COUNT(*) FROM … WHERE user_id = %s`) and its parameters: run alone with
+    `value()`, or several together as the columns of one statement (accounts/header.py)."""
+
+    sql: str
+    params: list
+
+    def value(self):
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            return cursor.fetchone()[0] or 0
+
+
+def select_columns(model, alias=""):
+    """The model's concrete columns in field order, for a hand-written SELECT read back by `fetch_models`."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + field.column for field in model._meta.concrete_fields)
+
+
+def fetch_models(model, sql, params):
+    """Run a hand-written SELECT whose first columns are `select_columns(model)`; returns [(instance, *the other
+    columns), …] in the query's order."""
+    width = len(model._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [(model.from_db(connection.alias, None, row[:width]), *row[width:]) for row in rows]
 
 
 def update_from_values(model, fields, rows):

@@ -1,13 +1,10 @@
 """The marketplace's counter in the logged-in header (accounts/header.py): the cart, shown in buyer mode."""
 
-from accounts.header import Count
+from . import selectors
 
 
 def _cart(user):
-    if user.is_seller_mode:
-        return None
-    # The twin of selectors.cart_count, as SQL for the header's one statement.
-    return Count("SELECT COUNT(*) FROM marketplace_cartitem WHERE user_id = %s", [user.pk])
+    return None if user.is_seller_mode else selectors.cart_count_query(user)
 
 
 HEADER_COUNTS = {"cart": _cart}

@@ -5,9 +5,11 @@ from datetime import timedelta
 from statistics import median
 
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Prefetch, Q, Sum, When
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
+
+from common.db import ScalarQuery
 
 from . import rules
 from .models import Conversation, FirstResponse, Message, MessageAttachment
@@ -54,20 +56,18 @@ def inbox_page(*, user, page=1):
     return page
 
 
+def unread_total_query(user):
+    """The header's count: unread messages over all the user's conversations, as one scalar query (each side of
+    the OR reads its own index: conversation_buyer_inbox / conversation_seller_inbox)."""
+    return ScalarQuery(
+        "SELECT SUM(CASE WHEN buyer_id = %s THEN buyer_unread ELSE seller_unread END) FROM messaging_conversation "
+        "WHERE (buyer_id = %s AND buyer_unread > 0) OR (seller_id = %s AND seller_unread > 0)",
+        [user.pk] * 3,
+    )
+
+
 def unread_total(*, user):
-    """The header's count: unread messages over all the user's conversations (one query)."""
-    total = Conversation.objects.filter(
-        Q(buyer=user, buyer_unread__gt=0) | Q(seller=user, seller_unread__gt=0)
-    ).aggregate(
-        n=Sum(
-            Case(
-                When(buyer=user, then="buyer_unread"),
-                default="seller_unread",
-                output_field=IntegerField(),
-            )
-        )
-    )["n"]
-    return total or 0
+    return unread_total_query(user).value()
 
 
 def conversation_get_for(*, user, pk):

@@ -7,7 +7,7 @@ resolution of a resolved hold raises DomainError. Batch forms serve the timer sw
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from common.db import update_from_values
+from common.db import fetch_models, select_columns, update_from_values
 from common.errors import DomainError
 from common.money import format_cents
 
@@ -38,22 +38,14 @@ class InsufficientFunds(DomainError):
 
 # Hand-written SQL on the two queries every order runs (the hold's look-up, the release's lock): compiling them
 # with the ORM cost more than the database's work, and threads of one worker wait on each other for it.
-_HOLD_COLUMNS = ", ".join(f"h.{f.column}" for f in EscrowHold._meta.concrete_fields)
-
-
-def _fetch_holds(sql, params):
-    connection = transaction.get_connection()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    width = len(EscrowHold._meta.concrete_fields)
-    return [(EscrowHold.from_db(connection.alias, None, row[:width]), *row[width:]) for row in rows]
+_HOLD_COLUMNS = select_columns(EscrowHold, "h")
 
 
 def _earlier_hold(reference, key):
     """(hold, its transaction's idempotency key) of the hold of `reference` or of the key `key`, or None. The
     key's transaction by a scalar subquery: an OR across the join would read every hold."""
-    found = _fetch_holds(
+    found = fetch_models(
+        EscrowHold,
         f"SELECT {_HOLD_COLUMNS}, t.idempotency_key FROM payments_escrowhold h "  # noqa: S608
         "JOIN payments_ledgertransaction t ON t.id = h.hold_transaction_id "
         "WHERE h.reference = %s OR h.hold_transaction_id = "
@@ -83,7 +75,7 @@ def _lock_holds(pks, people):
     )
     if transaction.get_connection().vendor == "postgresql":
         sql += " FOR UPDATE OF h"
-    return _fetch_holds(sql, [*people, *pks])
+    return fetch_models(EscrowHold, sql, [*people, *pks])
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import OuterRef, Subquery, Sum
 
-from common.db import update_from_values
+from common.db import fetch_models, select_columns, update_from_values
 from common.errors import DomainError
 
 from .. import rules
@@ -95,7 +95,7 @@ def _key_order(key):
     return (owner_id is not None, owner_id or 0, kind, shard)
 
 
-_ACCOUNT_COLUMNS = "id, owner_id, kind, shard, balance_cents"  # LedgerAccount's concrete fields, in order
+_ACCOUNT_COLUMNS = select_columns(LedgerAccount)
 
 
 def _keys_sql(keys):
@@ -119,12 +119,9 @@ def _keys_sql(keys):
 
 
 def _select_accounts(sql, params):
-    connection = transaction.get_connection()
-    if connection.vendor == "postgresql":
+    if transaction.get_connection().vendor == "postgresql":
         sql += " FOR UPDATE"  # SQLite locks the whole database for a write transaction anyway
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [LedgerAccount.from_db(connection.alias, None, row) for row in cursor.fetchall()]
+    return [account for (account,) in fetch_models(LedgerAccount, sql, params)]
 
 
 def _lock(keys=(), pks=()):

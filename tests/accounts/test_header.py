@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,10 +15,12 @@ from django.urls import reverse
 from accounts import header, roles
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from accounts.models import User
+from accounts.models import Notification, User
 from marketplace import selectors as marketplace_selectors
 from marketplace import services as marketplace_services
+from marketplace.models import CartItem
 from messaging import selectors as messaging_selectors
+from messaging.models import Conversation
 from tests.factories import PASSWORD, UserFactory, in_group, verified
 from tests.marketplace.factories import KworkFactory
 from tests.messaging.helpers import seller_with_kwork, start
@@ -56,7 +59,9 @@ def logged_in(user):
     return client
 
 
-def test_the_header_counters_equal_their_selectors():
+def test_the_header_counters_equal_the_rows_they_count_and_the_selectors_read_the_same_query():
+    """Each counter is one query, its app selector's (cart, unread messages, unread notifications): read together
+    in the header's statement or alone by the selector, it equals the rows counted with the ORM."""
     buyer = verified(UserFactory())
     for _ in range(3):
         marketplace_services.cart_add(user=buyer, kwork_id=KworkFactory().pk)
@@ -66,10 +71,16 @@ def test_the_header_counters_equal_their_selectors():
     account_services.notification_send(user=buyer, kind="system", title="One")
     account_services.notification_send(user=buyer, kind="system", title="Two")
     for person in (buyer, seller, verified(UserFactory())):
+        cart = CartItem.objects.filter(user=person).count()
+        messages = sum(
+            c.unread_for(person) for c in Conversation.objects.filter(Q(buyer=person) | Q(seller=person))
+        )
+        notifications = Notification.objects.filter(user=person, read_at__isnull=True).count()
         found = header.counts(User.objects.get(pk=person.pk))
-        assert found["cart"] == marketplace_selectors.cart_count(user=person)
-        assert found["messages"] == messaging_selectors.unread_total(user=person)
-        assert found["notifications"] == account_selectors.unread_count(person)
+        assert (found["cart"], found["messages"], found["notifications"]) == (cart, messages, notifications)
+        assert marketplace_selectors.cart_count_query(person).value() == cart
+        assert messaging_selectors.unread_total(user=person) == messages
+        assert account_selectors.unread_count(person) == notifications
     assert header.counts(buyer)["cart"] == 3
     assert header.counts(seller)["messages"] == 2
     assert header.counts(buyer)["notifications"] == 2
