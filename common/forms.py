@@ -1,6 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.dispatch import receiver
 from django.forms.renderers import TemplatesSetting
+from django.utils.autoreload import file_changed
 
 from common.uploads import MAX_UPLOAD_BYTES, validate_attachment
 
@@ -10,6 +12,34 @@ class FormRenderer(TemplatesSetting):
 
     form_template_name = "components/form.html"
     field_template_name = "components/field.html"
+
+
+_BLANK_HTML = {}
+
+
+class BlankFormCache:
+    """A form whose blank rendering is the same for everyone (no choices, initial values or attributes of its own
+    per instance): the HTML of its blank `{{ form }}` is rendered once per process and reused. Its fields and
+    widgets go through several templates each, a few milliseconds on pages that show such a form on every view
+    (the order page's chat and requirements). A bound form, or one given a prefix, initial values or another
+    template, renders as usual."""
+
+    def render(self, template_name=None, context=None, renderer=None):
+        if self.is_bound or template_name or context or renderer or self.prefix or self.initial:
+            return super().render(template_name, context, renderer)
+        key = (type(self), type(self.renderer), self.auto_id, self.label_suffix, self.use_required_attribute)
+        html = _BLANK_HTML.get(key)
+        if html is None:
+            html = _BLANK_HTML[key] = super().render()
+        return html
+
+    __str__ = __html__ = render
+
+
+@receiver(file_changed, dispatch_uid="common.forms.blank_html")
+def _forget_blank_html(sender, file_path, **kwargs):
+    """runserver reloads templates without restarting: an edited form or widget template is seen at once."""
+    _BLANK_HTML.clear()
 
 
 FILES_HELP = (

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from common.forms import AttachmentsField
+from common.forms import AttachmentsField, BlankFormCache
 
 from . import rules
 
@@ -11,7 +11,7 @@ def _textarea(rows, placeholder=""):
     return forms.Textarea(attrs={"rows": rows, "placeholder": placeholder})
 
 
-class RequirementsForm(forms.Form):
+class RequirementsForm(BlankFormCache, forms.Form):
     text = forms.CharField(
         label="Your requirements",
         max_length=rules.REQUIREMENTS_MAX_LENGTH,
@@ -20,7 +20,7 @@ class RequirementsForm(forms.Form):
     files = AttachmentsField(label="Files", max_files=rules.MAX_FILES_PER_MESSAGE)
 
 
-class DeliveryForm(forms.Form):
+class DeliveryForm(BlankFormCache, forms.Form):
     message = forms.CharField(
         label="Message to the buyer",
         max_length=rules.DELIVERY_MAX_LENGTH,
@@ -29,7 +29,7 @@ class DeliveryForm(forms.Form):
     files = AttachmentsField(label="Result files", max_files=rules.MAX_FILES_PER_MESSAGE)
 
 
-class RevisionForm(forms.Form):
+class RevisionForm(BlankFormCache, forms.Form):
     reason = forms.CharField(
         label="What should be changed",
         min_length=rules.REVISION_REASON_MIN_LENGTH,
@@ -59,7 +59,7 @@ class CancelForm(forms.Form):
         self.fields["reason"].choices = [(reason.code, reason.label) for reason in reasons]
 
 
-class MessageForm(forms.Form):
+class MessageForm(BlankFormCache, forms.Form):
     text = forms.CharField(
         label="Message",
         required=False,

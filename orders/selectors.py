@@ -54,11 +54,17 @@ def _base():
 
 
 def order_get_for(*, user, pk):
-    """The order if `user` is its buyer or seller, else Http404 (staff use the admin)."""
+    """The order if `user` is its buyer or seller, else Http404 (staff use the admin). Without its Kwork: the order
+    page links to it by id and shows its instructions only until the requirements are sent, and the Kwork's row
+    (its description and search vector) cost more to read and build than anything else the page reads."""
     if user is None or not user.is_authenticated:
         raise Http404("No such order.")
     try:
-        return _base().filter(Q(buyer=user) | Q(seller=user)).get(pk=pk)
+        return (
+            Order.objects.select_related("buyer", "seller", "escrow_hold")
+            .filter(Q(buyer=user) | Q(seller=user))
+            .get(pk=pk)
+        )
     except (Order.DoesNotExist, ValueError, TypeError):
         raise Http404("No such order.") from None
 
@@ -239,19 +245,43 @@ def _latest(queryset, *, size, before=None):
     return Slice(rows=rows[:size][::-1], has_earlier=len(rows) > size, earlier_page=bool(before))
 
 
+def _with_parties(order, rows, name):
+    """Sets each row's user field `name` (a message's author, an event's actor) from the order's buyer and seller,
+    which the page has loaded with the order, rather than joining and building the same two users again for every
+    row. Anyone else (support acting on the order), or a party the order was read without, comes in one query."""
+    if not rows:
+        return rows
+    field = rows[0]._meta.get_field(name)
+    known = {}
+    for party in (Order.buyer.field, Order.seller.field):
+        if party.is_cached(order):
+            user = party.get_cached_value(order)
+            known[user.pk] = user
+    missing = {getattr(row, field.attname) for row in rows} - known.keys() - {None}
+    if missing:
+        known.update(field.related_model.objects.in_bulk(missing))
+    for row in rows:
+        user_id = getattr(row, field.attname)
+        field.set_cached_value(row, known.get(user_id) if user_id is not None else None)
+    return rows
+
+
 def _chat_rows(order):
-    return OrderMessage.objects.filter(order=order).select_related("author").prefetch_related("attachments")
+    return OrderMessage.objects.filter(order=order).prefetch_related("attachments")
 
 
 def chat_page(order, *, before=None):
     """The latest CHAT_PAGE_SIZE messages of the order chat (or those before the message id `before`)."""
-    return _latest(_chat_rows(order), size=rules.CHAT_PAGE_SIZE, before=before)
+    page = _latest(_chat_rows(order), size=rules.CHAT_PAGE_SIZE, before=before)
+    _with_parties(order, page.rows, "author")
+    return page
 
 
 def chat_after(order, *, after):
     """The refresh: messages after the last id the page has, oldest first, at most a page (the next refresh
     brings the rest)."""
-    return list(_chat_rows(order).filter(pk__gt=after).order_by("pk")[: rules.CHAT_PAGE_SIZE])
+    rows = list(_chat_rows(order).filter(pk__gt=after).order_by("pk")[: rules.CHAT_PAGE_SIZE])
+    return _with_parties(order, rows, "author")
 
 
 @dataclass(frozen=True)
@@ -286,13 +316,17 @@ def chat_poll(*, user, pk, after):
 
 def timeline_page(order, *, before=None):
     """O14: the latest TIMELINE_PAGE_SIZE events of the history (or those before the event id `before`)."""
-    events = OrderEvent.objects.filter(order=order).select_related("actor")
-    return _latest(events, size=rules.TIMELINE_PAGE_SIZE, before=before)
+    page = _latest(OrderEvent.objects.filter(order=order), size=rules.TIMELINE_PAGE_SIZE, before=before)
+    _with_parties(order, page.rows, "actor")
+    return page
 
 
 def deliveries_page(order, *, before=None):
     """The latest DELIVERIES_PAGE_SIZE deliveries (or those before the id `before`), each numbered from the
-    order's first delivery (`number`), with their files."""
+    order's first delivery (`number`), with their files. An order never delivered (the first delivery sets
+    `delivered_at`, which nothing clears) has none to read."""
+    if order.delivered_at is None:
+        return Slice(rows=[], has_earlier=False, earlier_page=bool(before))
     deliveries = (
         Delivery.objects.filter(order=order)
         .annotate(number=Window(RowNumber(), order_by=F("pk").asc()))
@@ -317,12 +351,24 @@ def order_deliveries(order):
     return Delivery.objects.filter(order=order).prefetch_related("files").order_by("created_at", "pk")
 
 
+def kwork_instructions(order):
+    """What the seller asks the buyer for before starting (the Kwork's instructions)."""
+    return Kwork.objects.filter(pk=order.kwork_id).values_list("instructions", flat=True).first() or ""
+
+
 def order_lines(order):
     return order.lines.all()
 
 
+# A cancellation request is asked in these states only, and lapses when the order leaves them
+# (services.common.lapse_pending_requests): in any other state there is none to look for.
+REQUESTABLE_STATES = (S.NEW, S.IN_PROGRESS)
+
+
 def pending_cancellation(order):
     """The cancellation request waiting for an answer, or None."""
+    if order.status not in REQUESTABLE_STATES:
+        return None
     return (
         CancellationRequest.objects.filter(order=order, status=CancellationRequest.Status.PENDING)
         .select_related("requested_by")
@@ -374,6 +420,8 @@ def in_progress_count(*, seller):
 
 
 def has_pending_cancellation(order):
+    if order.status not in REQUESTABLE_STATES:
+        return False
     return CancellationRequest.objects.filter(order=order, status=CancellationRequest.Status.PENDING).exists()
 
 
@@ -412,7 +460,7 @@ def cancellation_reasons_for(*, order, user, pending=_UNKNOWN):
     """The O9/O10 reasons `user` may choose for `order` now (empty for others and finished orders; while a
     request is waiting for an answer, only the buyer's "not done on time" once the order is overdue).
     `pending`: the open cancellation request or None, when the caller has read it already."""
-    if order.party_of(user) is None or order.status not in (S.NEW, S.IN_PROGRESS):
+    if order.party_of(user) is None or order.status not in REQUESTABLE_STATES:
         return []
     pending = has_pending_cancellation(order) if pending is _UNKNOWN else pending is not None
     now = timezone.now()

@@ -178,6 +178,11 @@ def _positive_int(value):
     return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**63 else None
 
 
+def _form(forms, name, form_class, usable):
+    """The form given back with its errors, else a blank one if the person can use it now, else None."""
+    return forms.get(name) or (form_class() if usable else None)
+
+
 def _detail_context(request, order, **forms):
     user = request.user
     role = order.party_of(user)
@@ -192,6 +197,7 @@ def _detail_context(request, order, **forms):
         "order": order,
         "role": role,
         "lines": selectors.order_lines(order),
+        "instructions": "" if order.requirements_sent_at else selectors.kwork_instructions(order),
         # The growing sections are drawn a bounded page at a time (latest first, earlier pages on request).
         "events": selectors.timeline_page(order, before=_id_param(request, "history_before")),
         "deliveries": selectors.deliveries_page(order, before=_id_param(request, "deliveries_before")),
@@ -200,10 +206,11 @@ def _detail_context(request, order, **forms):
         "page_version": ui_helpers.page_version(order, pending),
         "cancel_form": cancel_form,
         "reason_rows": ui_helpers.reason_rows(cancel_form, reasons),
-        "requirements_form": forms.get("requirements_form") or RequirementsForm(),
-        "delivery_form": forms.get("delivery_form") or DeliveryForm(),
-        "revision_form": forms.get("revision_form") or RevisionForm(),
-        "message_form": forms.get("message_form") or MessageForm(),
+        # Only the forms this person can use now are built (each deep-copies its fields).
+        "requirements_form": _form(forms, "requirements_form", RequirementsForm, actions.can_send_requirements),
+        "delivery_form": _form(forms, "delivery_form", DeliveryForm, actions.can_deliver),
+        "revision_form": _form(forms, "revision_form", RevisionForm, actions.can_review),
+        "message_form": _form(forms, "message_form", MessageForm, actions.can_message),
         "escrow_state": ui_helpers.escrow_state(order),
         "seller_share_cents": ui_helpers.seller_share_cents(order),
         "needs_action": bool(ui_helpers.needs_action(order, role, pending)),

@@ -155,8 +155,13 @@ class OrderFeedbackPanel:
 def order_feedback_panel(*, order, user):
     """R1/R2/O11 for the order page: what this party sees and may do now."""
     role = order.party_of(user)
+    # Feedback and the buyer's rating are given once the order is finished, a state it never leaves: before,
+    # there is nothing to read (the order page of a running order asks no question about them).
+    finished = policy.finished_at(order) is not None
     feedback = (
-        Feedback.objects.select_related("response").filter(order_id=order.pk).first() if role is not None else None
+        Feedback.objects.select_related("response").filter(order_id=order.pk).first()
+        if role is not None and finished
+        else None
     )
     response = None
     if feedback is not None:
@@ -164,13 +169,12 @@ def order_feedback_panel(*, order, user):
             response = feedback.response
         except FeedbackResponse.DoesNotExist:
             response = None
-    buyer_rating = BuyerRating.objects.filter(order_id=order.pk).first() if role == "seller" else None
+    buyer_rating = BuyerRating.objects.filter(order_id=order.pk).first() if role == "seller" and finished else None
     # The policy reads them from the order: cached on it, "none" included, so it makes no second query.
     if role is not None:
         type(order).feedback.related.set_cached_value(order, feedback)
     if role == "seller":
         type(order).buyer_rating.related.set_cached_value(order, buyer_rating)
-    finished = policy.finished_at(order) is not None
     return OrderFeedbackPanel(
         role=role,
         feedback=feedback,

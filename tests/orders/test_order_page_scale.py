@@ -49,11 +49,13 @@ def add_events(order, count):
 
 
 def add_deliveries(order, count):
+    """As `count` deliveries would leave them: the rows, and the order's delivered_at (set by the first)."""
     at = timezone.now()
     Delivery.objects.bulk_create(
         Delivery(order=order, message=f"Version {index}", created_at=at + timedelta(seconds=index))
         for index in range(count)
     )
+    Order.objects.filter(pk=order.pk, delivered_at=None).update(delivered_at=at)
 
 
 def ids(order):

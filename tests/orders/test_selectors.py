@@ -82,3 +82,27 @@ def test_timeline_and_messages_constant_queries(django_assert_num_queries):
         _ = [(m.author.public_name, list(m.attachments.all())) for m in rows]
     with django_assert_num_queries(1):
         _ = [(e.actor.public_name if e.actor else "") for e in selectors.order_timeline(order)]
+
+
+def test_chat_and_history_take_the_parties_from_the_order_and_read_anyone_else_once(django_assert_num_queries):
+    """The order page's chat and history name the buyer and the seller from the order it read (no users table
+    per row); someone else acting on the order (support) is read in one query, and shown as support."""
+    from orders.models import OrderEvent
+
+    order = started()
+    for i in range(6):
+        services.order_message_send(order=order, author=order.buyer if i % 2 else order.seller, text=f"msg {i}")
+    agent = person()
+    OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.CANCEL_WITHDRAWN, actor=agent)
+    OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.CANCEL_WITHDRAWN, actor=None)
+    order = selectors.order_get_for(user=order.buyer, pk=order.pk)
+    with django_assert_num_queries(2):  # the messages and their files
+        chat = selectors.chat_page(order)
+        authors = [message.author for message in chat.rows]
+    assert {id(author) for author in authors} == {id(order.buyer), id(order.seller)}
+    with django_assert_num_queries(2):  # the events, and the one person who is neither party
+        events = selectors.timeline_page(order)
+        actors = [event.actor for event in events.rows]
+    assert actors[-2:] == [agent, None]
+    assert {actor.pk for actor in actors[:-2]} <= {order.buyer_id, order.seller_id}
+    assert selectors.chat_after(order, after=chat.rows[2].pk)[0].author in (order.buyer, order.seller)
