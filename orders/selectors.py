@@ -267,7 +267,9 @@ def _with_parties(order, rows, name):
 
 
 def _chat_rows(order):
-    return OrderMessage.objects.filter(order=order).prefetch_related("attachments")
+    # Files as a plain list on each message (`files`): prefetching into the related manager builds a queryset
+    # per message, about a millisecond for a page of 30.
+    return OrderMessage.objects.filter(order=order).prefetch_related(Prefetch("attachments", to_attr="files"))
 
 
 def chat_page(order, *, before=None):
@@ -330,11 +332,11 @@ def deliveries_page(order, *, before=None):
     deliveries = (
         Delivery.objects.filter(order=order)
         .annotate(number=Window(RowNumber(), order_by=F("pk").asc()))
-        .prefetch_related("files")
+        .prefetch_related(Prefetch("files", to_attr="file_list"))
     )
     page = _latest(deliveries, size=rules.DELIVERIES_PAGE_SIZE, before=before)
     for delivery in page.rows:
-        for delivered_file in delivery.files.all():
+        for delivered_file in delivery.file_list:
             delivered_file.previewable = is_inline_image(delivered_file.name)
     return page
 

@@ -1,16 +1,20 @@
 """Tags of the orders app's templates (dashboard cards, countdowns, the chat's messages)."""
 
+import re
+from html import escape
 from uuid import uuid4
 
 from django import template
-from django.template.defaultfilters import filesizeformat, linebreaksbr
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from common import dates
 from orders import rules, selectors
 
 register = template.Library()
+_NEWLINES = re.compile(r"\r\n|\r")  # as Django's normalize_newlines, which linebreaksbr applies
 
 
 def _role(role):
@@ -59,33 +63,32 @@ def order_key_field():
 def chat_messages(context, messages):
     """{% chat_messages chat.rows %}: the order chat's messages, written here rather than by an included template
     per message: the chat is the order page's one loop (a page of 30 messages and the refresh's new ones), and
-    the template engine spent about 0.15 ms a message on it, most of the page's own time.
-    tests/orders/test_chat.py checks the markup against the template it replaces."""
+    the template engine spent about 0.15 ms a message on it, most of the page's own time. Plain string building
+    with the standard library's escape (Django's format_html and lazy-aware helpers cost a further 35 µs a
+    message). tests/orders/test_chat.py checks the markup against the template it replaces."""
     viewer_id = getattr(context.get("user"), "pk", None)
-    return format_html_join("", "{}", ((_chat_message(message, viewer_id),) for message in messages))
+    return mark_safe("".join([_chat_message(message, viewer_id) for message in messages]))  # noqa: S308 - escaped
 
 
 def _chat_message(message, viewer_id):
     mine = message.author_id == viewer_id
-    files = list(message.attachments.all())
-    return format_html(
-        '<div class="chat-message{}" id="order-message-{}">\n'
-        '  <div class="chat-meta">{} · <time datetime="{}">{}</time></div>\n'
-        "  {}\n  {}\n</div>\n",
-        " mine" if mine else "",
-        message.pk,
-        "You" if mine else message.author.public_name,
-        timezone.localtime(message.created_at).isoformat(),
-        dates.format_datetime(message.created_at),
-        format_html('<div class="chat-text">{}</div>', linebreaksbr(message.text)) if message.text else "",
-        format_html(
-            '<ul class="files">{}</ul>',
-            format_html_join(
-                "",
-                '<li><a href="{}" download>{}</a> <small class="muted">{}</small></li>',
-                ((f.file.url, f.name, filesizeformat(f.size)) for f in files),
-            ),
+    parts = [
+        f'<div class="chat-message{" mine" if mine else ""}" id="order-message-{int(message.pk)}">\n'
+        f'  <div class="chat-meta">{"You" if mine else escape(message.author.public_name)} · '
+        f'<time datetime="{timezone.localtime(message.created_at).isoformat()}">'
+        f"{escape(dates.format_datetime(message.created_at))}</time></div>\n  "
+    ]
+    if message.text:
+        text = escape(_NEWLINES.sub("\n", message.text)).replace("\n", "<br>")
+        parts.append(f'<div class="chat-text">{text}</div>')
+    parts.append("\n  ")
+    if message.files:  # selectors._chat_rows
+        parts.append('<ul class="files">')
+        parts.extend(
+            f'<li><a href="{escape(f.file.url)}" download>{escape(f.name)}</a> '
+            f'<small class="muted">{escape(filesizeformat(f.size))}</small></li>'
+            for f in message.files
         )
-        if files
-        else "",
-    )
+        parts.append("</ul>")
+    parts.append("\n</div>\n")
+    return "".join(parts)

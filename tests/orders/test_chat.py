@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Notification
-from orders import services
+from orders import selectors, services
 from orders.models import Order, OrderAttachment, OrderMessage
 from tests.marketplace.factories import png_upload
 from tests.orders.factories import delivered, exactly, person, place, started
@@ -157,7 +157,7 @@ def test_m1_m5_the_chat_tag_writes_what_the_message_template_wrote(zone):
     services.order_message_send(order=order, author=order.buyer, text="Hello <b>there</b>\nSecond line & more")
     services.order_message_send(order=order, author=order.seller, text="", files=[png_upload()])
     services.order_message_send(order=order, author=order.seller, text="Both", files=[png_upload(), png_upload()])
-    rows = list(OrderMessage.objects.filter(order=order).select_related("author").prefetch_related("attachments"))
+    rows = selectors.chat_page(selectors.order_get_for(user=order.buyer, pk=order.pk)).rows
     assert len(rows) == 3 and OrderAttachment.objects.count() == 3
     with timezone.override(ZoneInfo(zone)):
         for reader in (order.buyer, order.seller):
