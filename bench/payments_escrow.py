@@ -16,6 +16,8 @@ What it does, in its own PostgreSQL database (default gigly_bench_pay, dropped a
    sellers are shared, and every operation also posts to a system account (escrow, platform).
 6. processes: the same with --threads processes (one Python interpreter each, as gunicorn workers are), to
    show how much of the threads' figure is Python's global interpreter lock rather than the database.
+   Steps 3–6 run --rounds times (default 3), interleaved; each kind's figure is its median run, and each round's
+   concurrent ÷ sequential ratio is printed too.
 7. batch refunds: --pairs more holds refunded 500 at a time by escrow_refund_many (a sweep's pattern).
 8. a double-spend round: --threads threads hold from the same buyer at once until the money is gone; the
    number of successful holds must equal balance // amount exactly.
@@ -45,6 +47,7 @@ parser.add_argument("--buyers", type=int, default=64)
 parser.add_argument("--sellers", type=int, default=16)
 parser.add_argument("--ceiling", type=int, default=4000, help="raw one-row UPDATE transactions per ceiling run")
 parser.add_argument("--no-processes", action="store_true", help="skip the run with worker processes")
+parser.add_argument("--rounds", type=int, default=3, help="runs of each kind, interleaved; the median is shown")
 parser.add_argument(
     "--shards", type=int, help="rows per system account (default rules.SYSTEM_ACCOUNT_SHARDS; 1 = one hot row)"
 )
@@ -98,7 +101,7 @@ def fund(user, cents):
 print(f"Setting up {args.buyers} buyers and {args.sellers} sellers in {args.db} …", flush=True)
 buyers = make_users("buyer", args.buyers)
 sellers = make_users("seller", args.sellers)
-per_buyer = (args.pairs * 4 // args.buyers + 8) * AMOUNT
+per_buyer = (args.pairs * (3 * args.rounds + 1) // args.buyers + 8) * AMOUNT  # every run's holds, the batch
 for b in buyers:
     fund(b, per_buyer)
 
@@ -176,9 +179,6 @@ class Watch:
         self.waiting = statistics.mean(self.samples) if self.samples else 0.0
 
 
-watches = {}
-
-
 # Round trips of one hold and one release (after a warm-up pair of the same people, so no account is created
 # on the way).
 pair(buyers[1], sellers[1], [], [])
@@ -226,50 +226,44 @@ def ceiling_threads():
     return (args.ceiling // args.threads) * args.threads / (time.perf_counter() - start)
 
 
-results = {}
-ceilings = {"sequential": [ceiling_sequential()]}
-
-# sequential
-holds, releases = [], []
-start = time.perf_counter()
-with Watch() as watches["sequential"]:
-    for i in range(args.pairs):
-        pair(buyers[i % len(buyers)], sellers[i % len(sellers)], holds, releases)
-elapsed = time.perf_counter() - start
-results["sequential"] = (args.pairs, elapsed, holds, releases)
-ceilings["sequential"].append(ceiling_sequential())
-ceilings["threads"] = [ceiling_threads()]
-
-# threads, each with its own buyers
-holds, releases = [], []
+ceilings = {"sequential": [], "threads": []}
 errors = []
 
 
-def worker(index):
-    mine = buyers[index :: args.threads]
-    try:
-        for i in range(args.pairs // args.threads):
-            pair(mine[i % len(mine)], sellers[(index + i) % len(sellers)], holds, releases)
-    except Exception as exc:  # reported below
-        errors.append(exc)
-    finally:
-        connection.close()
+def run_sequential():
+    holds, releases = [], []
+    start = time.perf_counter()
+    with Watch() as watch:
+        for i in range(args.pairs):
+            pair(buyers[i % len(buyers)], sellers[i % len(sellers)], holds, releases)
+    return args.pairs, time.perf_counter() - start, holds, releases, watch
 
 
-threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.threads)]
-start = time.perf_counter()
-with Watch() as watches[f"{args.threads} threads"]:
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-elapsed = time.perf_counter() - start
-done = (args.pairs // args.threads) * args.threads
-results[f"{args.threads} threads"] = (done, elapsed, holds, releases)
-ceilings["threads"].append(ceiling_threads())
+def run_threads():
+    """--threads threads, each with its own buyers."""
+    holds, releases = [], []
+
+    def worker(index):
+        mine = buyers[index :: args.threads]
+        try:
+            for i in range(args.pairs // args.threads):
+                pair(mine[i % len(mine)], sellers[(index + i) % len(sellers)], holds, releases)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.threads)]
+    start = time.perf_counter()
+    with Watch() as watch:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    elapsed = time.perf_counter() - start
+    return (args.pairs // args.threads) * args.threads, elapsed, holds, releases, watch
 
 
-# processes: the same work from forked interpreters, each on its own connection
 def process_worker(index, base, queue):
     from django.db import connections
 
@@ -286,17 +280,18 @@ def process_worker(index, base, queue):
         connections.close_all()
 
 
-if not args.no_processes:
+def run_processes():
+    """The same work from forked interpreters, each on its own connection (as gunicorn workers are)."""
     connection.close()  # no connection crosses a fork
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     per = args.pairs // args.threads
-    base = next_ref() + 1_000_000
+    base = next_ref() + 1_000_000 * (1 + len(runs[f"{args.threads} processes"]))
     processes = [
         context.Process(target=process_worker, args=(i, base + i * (per + 1), queue)) for i in range(args.threads)
     ]
     start = time.perf_counter()
-    with Watch() as watches[f"{args.threads} processes"]:
+    with Watch() as watch:
         for p in processes:
             p.start()
         outcomes = [queue.get() for _ in processes]
@@ -305,8 +300,31 @@ if not args.no_processes:
         p.join()
     holds = [t for h, _, _ in outcomes for t in h]
     releases = [t for _, r, _ in outcomes for t in r]
-    errors += [e for _, _, e in outcomes if e]
-    results[f"{args.threads} processes"] = (len(holds), elapsed, holds, releases)
+    errors.extend(e for _, _, e in outcomes if e)
+    return len(holds), elapsed, holds, releases, watch
+
+
+# Rounds: sequential, threads and processes one after the other, --rounds times, each kind's figure the median of
+# its runs, and the ratios also per round: the machine's speed drifts within a minute, so a lone sequential run
+# can make the concurrent figure look 30 % better or worse than it is.
+kinds = {"sequential": run_sequential, f"{args.threads} threads": run_threads}
+if not args.no_processes:
+    kinds[f"{args.threads} processes"] = run_processes
+runs = {name: [] for name in kinds}
+for _ in range(args.rounds):
+    ceilings["sequential"].append(ceiling_sequential())
+    ceilings["threads"].append(ceiling_threads())
+    for name, run in kinds.items():
+        runs[name].append(run())
+
+
+def ops_of(run):
+    return 2 * run[0] / run[1]
+
+
+def median_run(name):
+    return sorted(runs[name], key=ops_of)[len(runs[name]) // 2]
+
 
 # batch refunds (what a timer sweep does): --pairs holds, refunded 500 at a time with escrow_refund_many
 batch_holds = []
@@ -354,9 +372,9 @@ for t in spenders:
 
 problems = ledger_problems()
 load_at_end = os.getloadavg()
-ceiling_seq = statistics.mean(ceilings["sequential"])
-ceiling_par = statistics.mean(ceilings["threads"])
-seq_ops = 2 * results["sequential"][0] / results["sequential"][1]
+ceiling_seq = statistics.median(ceilings["sequential"])
+ceiling_par = statistics.median(ceilings["threads"])
+seq_ops = ops_of(median_run("sequential"))
 print()
 print(
     f"Escrow benchmark — PostgreSQL, {os.cpu_count()} cores, {time.strftime('%a %d %b %Y %H:%M UTC', time.gmtime())}"
@@ -385,24 +403,48 @@ print(
     f"{args.threads} threads {ceiling_par:.0f}/s (runs: {', '.join(f'{c:.0f}' for c in ceilings['threads'])})"
 )
 print(
-    "| run | pairs | seconds | pairs/s | ops/s (hold+release) | vs sequential | hold p50/p95 ms | release p50/p95 ms "
-    "| cores busy | sessions waiting on a lock |"
+    f"{args.rounds} rounds of {args.pairs} pairs per kind; each row is the kind's median run; 'each run' lists every"
+    " run's ops/s in round order"
 )
 print(
-    "|-----|------:|--------:|--------:|---------------------:|--------------:|----------------:|-------------------:"
-    "|-----------:|---------------------------:|"
+    "| run | pairs | seconds | pairs/s | ops/s (hold+release) | each run | vs sequential | hold p50/p95 ms "
+    "| release p50/p95 ms | cores busy | ops/s per busy core | sessions waiting on a lock |"
 )
-for name, (count, seconds, h, r) in results.items():
+print(
+    "|-----|------:|--------:|--------:|---------------------:|---------:|--------------:|----------------:"
+    "|-------------------:|-----------:|--------------------:|---------------------------:|"
+)
+for name in runs:
+    count, seconds, h, r, watch = median_run(name)
     ops = 2 * count / seconds
-    watch = watches[name]
     cores = f"{watch.cores:.2f} of {os.cpu_count()}" if watch.cores is not None else "—"
+    per_core = f"{ops / watch.cores:.0f}" if watch.cores else "—"
     print(
-        f"| {name} | {count} | {seconds:.2f} | {count / seconds:.0f} | {ops:.0f} | {ops / seq_ops:.2f}× | "
-        f"{pct(h, 0.5):.1f} / {pct(h, 0.95):.1f} | {pct(r, 0.5):.1f} / {pct(r, 0.95):.1f} | {cores} | "
+        f"| {name} | {count} | {seconds:.2f} | {count / seconds:.0f} | {ops:.0f} | "
+        f"{', '.join(f'{ops_of(run):.0f}' for run in runs[name])} | {ops / seq_ops:.2f}× | "
+        f"{pct(h, 0.5):.1f} / {pct(h, 0.95):.1f} | {pct(r, 0.5):.1f} / {pct(r, 0.95):.1f} | {cores} | {per_core} | "
         f"{watch.waiting:.2f} |"
     )
 print()
+for name in list(runs)[1:]:
+    ratios = [ops_of(c) / ops_of(s) for s, c in zip(runs["sequential"], runs[name], strict=True)]
+    print(f"{name} ÷ sequential of the same round: {', '.join(f'{x:.2f}×' for x in ratios)}")
 print(f"sequential ops/s as a share of the sequential raw ceiling: {seq_ops / ceiling_seq:.1%}")
+seq_cores = median_run("sequential")[4].cores
+if seq_cores:
+    # The sequential run keeps `seq_cores` busy (the client's Python and its PostgreSQL backend take turns): with
+    # every core busy and nothing serialised, concurrency can reach at most cpu_count / seq_cores times it. The
+    # work per operation under concurrency against the sequential run's (ops per busy core) shows what is lost to
+    # waiting and switching, whatever the number of cores.
+    print(
+        f"at most {os.cpu_count() / seq_cores:.2f}× sequential on {os.cpu_count()} cores (the sequential run keeps "
+        f"{seq_cores:.2f} busy); ops per busy core under concurrency, as a share of the sequential run's: "
+        + ", ".join(
+            f"{name} {ops_of(median_run(name)) / median_run(name)[4].cores / (seq_ops / seq_cores):.0%}"
+            for name in list(runs)[1:]
+            if median_run(name)[4].cores
+        )
+    )
 print()
 print(
     f"batch refunds: {len(batch_holds)} holds in {batch_seconds:.2f} s = {len(batch_holds) / batch_seconds:.0f} holds/s "

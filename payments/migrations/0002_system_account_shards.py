@@ -26,6 +26,10 @@ def drop_empty_shards(apps, schema_editor):
     if extra.exclude(balance_cents=0).exists() or extra.filter(entries__isnull=False).exists():
         raise RuntimeError("System account shards hold entries: they cannot be merged back into one row.")
     extra.delete()
+    if schema_editor.connection.vendor == "postgresql":
+        # The deletes' deferred foreign-key checks run now: PostgreSQL refuses the ALTER TABLE that follows in
+        # the same transaction while any are pending.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
