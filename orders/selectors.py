@@ -367,15 +367,17 @@ def order_lines(order):
 REQUESTABLE_STATES = (S.NEW, S.IN_PROGRESS)
 
 
+def _pending_requests(order):
+    """The order's cancellation request waiting for an answer, as a queryset (empty, asking nothing, where the
+    order's state allows none)."""
+    if order.status not in REQUESTABLE_STATES:
+        return CancellationRequest.objects.none()
+    return CancellationRequest.objects.filter(order=order, status=CancellationRequest.Status.PENDING)
+
+
 def pending_cancellation(order):
     """The cancellation request waiting for an answer, or None."""
-    if order.status not in REQUESTABLE_STATES:
-        return None
-    return (
-        CancellationRequest.objects.filter(order=order, status=CancellationRequest.Status.PENDING)
-        .select_related("requested_by")
-        .first()
-    )
+    return _pending_requests(order).select_related("requested_by").first()
 
 
 def cancellation_history(order):
@@ -422,9 +424,7 @@ def in_progress_count(*, seller):
 
 
 def has_pending_cancellation(order):
-    if order.status not in REQUESTABLE_STATES:
-        return False
-    return CancellationRequest.objects.filter(order=order, status=CancellationRequest.Status.PENDING).exists()
+    return _pending_requests(order).exists()
 
 
 def _other_is_silent(order, user, now):
